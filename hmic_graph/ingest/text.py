@@ -1,0 +1,152 @@
+"""Plain text → Document: decode robustly, clean each line, keep original line numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+from ..model import Document, HmicError, Line, Paragraph, Span
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+_LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_BOLD = re.compile(r"\*\*")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+# A lone 'October 2007' or a bare page number is page furniture, wherever it stands.
+_LONE_DATE = re.compile(rf"^\s*(?:{_MONTHS})\s+(?:19|20)\d\d\s*$")
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[0-9]{1,3}(?:\s+of\s+[0-9]{1,3})?\s*$", re.I)
+
+
+def decode(data: bytes, source: str) -> str:
+    """Bytes → str: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
+    if not data.strip():
+        raise HmicError(source, "empty file")
+    if b"\x00" in data[:4096]:
+        raise HmicError(source, "binary file, not text (contains NUL bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def clean_line(text: str) -> str:
+    """Normalise one line: ligatures, odd spaces, bold markers; tabs are kept (tables use them)."""
+    for lig, rep in _LIGATURES.items():
+        if lig in text:
+            text = text.replace(lig, rep)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = _BOLD.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    return text.rstrip()
+
+
+def _running_headers(texts: list[str]) -> set[str]:
+    """Short lines repeated many times are running headers/footers."""
+    counts = Counter(t.strip() for t in texts if 0 < len(t.strip()) <= 80)
+    return {t for t, n in counts.items() if n >= 4 and not t.endswith((".", ":", ";"))
+            and ("–" in t or " - " in t or "report" in t.lower())}
+
+
+def lines_from_text(text: str) -> list[Line]:
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if raw and raw[-1] == "":
+        raw.pop()  # a final newline ends the last line; it does not start another
+    cleaned = [clean_line(t) for t in raw]
+    headers = _running_headers(cleaned)
+    lines: list[Line] = []
+    seen_date = False
+    for i, t in enumerate(cleaned, start=1):
+        stripped = t.strip()
+        furniture = False
+        if _LONE_DATE.match(stripped):
+            # The first lone date is the cover's publication date: keep it.
+            furniture = seen_date
+            seen_date = True
+        elif _PAGE_NUMBER.match(stripped) and stripped:
+            furniture = True
+        elif stripped in headers:
+            furniture = True
+        lines.append(Line(number=i, text=t, furniture=furniture))
+    return lines
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise HmicError(source, "no such file") from None
+    if path.is_dir():
+        raise HmicError(source, "is a directory, not a report file")
+    if size > max_bytes:
+        raise HmicError(
+            source, f"file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-size)"
+        )
+    data = path.read_bytes()
+    return document_from_bytes(data, path.name, media_type="text/plain")
+
+
+def document_from_bytes(data: bytes, source: str, media_type: str = "text/plain") -> Document:
+    text = decode(data, source)
+    sha = hashlib.sha256(data).hexdigest()
+    return Document(source=source, sha256=sha, lines=lines_from_text(text), media_type=media_type,
+                    size=len(data))
+
+
+_TERMINAL = re.compile(r"[.:;!?)\]’'\"”]\s*(?:\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?$")
+
+
+def paragraphs(lines: list[Line]) -> list[Paragraph]:
+    """Group non-blank, non-furniture lines into paragraphs.
+
+    A paragraph that does not end a sentence and is followed (after blank lines or page
+    furniture) by one starting in lower case is the same paragraph broken by a page.
+    """
+    blocks: list[list[Line]] = []
+    current: list[Line] = []
+    for ln in lines:
+        if ln.furniture:
+            continue
+        if ln.text.strip():
+            current.append(ln)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    out: list[Paragraph] = []
+    for block in blocks:
+        text = " ".join(" ".join(ln.text.split()) for ln in block)
+        span = Span(block[0].number, block[-1].number)
+        if out and text[:1].islower() and not _TERMINAL.search(out[-1].text):
+            prev = out.pop()
+            out.append(Paragraph(prev.text + " " + text, Span(prev.span.start, span.end)))
+        else:
+            out.append(Paragraph(text, span))
+    return out
+
+
+def normalise_space(text: str) -> str:
+    return " ".join(text.split())
