@@ -88,6 +88,7 @@ class Section:
     span: Span
     paragraphs: list[Paragraph] = field(default_factory=list)
     parent: str | None = None  # parent area title, e.g. 'Protecting vulnerable people'
+    area: str | None = None  # inspection area the section belongs to, e.g. 'Child abuse'
 
 
 Programme = Literal["hmic-2007", "peel-effectiveness"]

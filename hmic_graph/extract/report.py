@@ -1,0 +1,130 @@
+"""Report metadata read from a report's cover: title, force, publication date, ISBN, period.
+
+Shared by every programme's extractor. Everything here looks only at what the report prints
+(cover lines first, the whole text as a fallback for the force), never at the file name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..model import Document, HmicError, Line, Span
+from .forces import _force_pattern, _key, find_force_in, force_names
+
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)
+_MONTH_RX = "|".join(m.capitalize() for m in MONTHS)
+_DATE = re.compile(rf"\b(?:(\d{{1,2}})\s+)?({_MONTH_RX})\s+((?:19|20)\d\d)\b")
+_ISBN = re.compile(r"\bISBN(?:-1[03])?\s*:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dXx])")
+_PERIOD = re.compile(
+    rf"assessment period\s+(?:of\s+|from\s+)?((?:{_MONTH_RX})\s+(?:19|20)\d\d\s+(?:to|–|-|until)\s+"
+    rf"(?:{_MONTH_RX})\s+(?:19|20)\d\d)",
+    re.I,
+)
+_CONTENTS = re.compile(r"^\s*contents\s*$", re.I)
+COVER_MAX_LINES = 60  # a cover never runs longer; beyond this we are in the body
+
+
+@dataclass(frozen=True)
+class PrintedDate:
+    year: int
+    month: int
+    day: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class PrintedForce:
+    force_id: str
+    name: str
+    span: Span | None
+
+
+def cover_lines(doc: Document) -> list[Line]:
+    """Non-blank lines before the table of contents (or the first COVER_MAX_LINES lines)."""
+    out: list[Line] = []
+    for ln in doc.lines[:COVER_MAX_LINES]:
+        if _CONTENTS.match(ln.text):
+            break
+        if ln.text.strip():
+            out.append(ln)
+    return out
+
+
+def publication_date(lines: list[Line]) -> PrintedDate | None:
+    """The first 'Month YYYY' (or 'D Month YYYY') printed in ``lines``, e.g. the cover date."""
+    for ln in lines:
+        m = _DATE.search(ln.text)
+        if m:
+            day = int(m.group(1)) if m.group(1) else None
+            return PrintedDate(int(m.group(3)), MONTHS.index(m.group(2).lower()) + 1, day,
+                               Span(ln.number, ln.number))
+    return None
+
+
+def isbn(lines: list[Line]) -> tuple[str, Span] | None:
+    """The ISBN as printed (hyphens kept, spaces dropped)."""
+    for ln in lines:
+        m = _ISBN.search(ln.text)
+        if m:
+            return re.sub(r"\s+", "", m.group(1)), Span(ln.number, ln.number)
+    return None
+
+
+def assessment_period(doc: Document) -> tuple[str, Span] | None:
+    """'April 2006 to July 2007' from 'the assessment period April 2006 to July 2007'."""
+    for ln in doc.lines:
+        if ln.furniture:
+            continue
+        m = _PERIOD.search(ln.text)
+        if m:
+            return " ".join(m.group(1).split()), Span(ln.number, ln.number)
+    return None
+
+
+def report_force(doc: Document, cover: list[Line] | None = None) -> PrintedForce:
+    """The force the report is about: the first force named on the cover.
+
+    Without a cover match, the force named most often in the text (a report names its own
+    force far more often than neighbours it collaborates with). Raises HmicError if none.
+    """
+    cover = cover_lines(doc) if cover is None else cover
+    for ln in cover:
+        found = find_force_in(ln.text)
+        if found:
+            return PrintedForce(found[0], found[1], Span(ln.number, ln.number))
+    counts: Counter[str] = Counter()
+    names = force_names()
+    pattern = _force_pattern()
+    for ln in doc.lines:
+        if ln.furniture or not ln.text.strip():
+            continue
+        for m in pattern.finditer(_key(ln.text)):
+            counts[names[m.group(0)][0]] += 1
+    if counts:
+        fid, _ = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        name = next(n for (i, n) in names.values() if i == fid)
+        return PrintedForce(fid, name, None)
+    raise HmicError(doc.source, "cannot find the police force this report is about")
+
+
+def cover_title(cover: list[Line], force_name: str, marker: str) -> tuple[str, Span] | None:
+    """The cover line naming the force and containing ``marker`` (e.g. 'Inspection Report').
+
+    A date fused onto the line ('... Report October 2007') is dropped.
+    """
+    found: list[tuple[bool, str, Span]] = []
+    for ln in cover:
+        text = " ".join(ln.text.split())
+        if marker.lower() in text.lower() and _key(force_name) in _key(text):
+            text = _DATE.sub("", text).strip(" –-")
+            # 'Essex Police – HMIC Inspection Report' (force first) is the template's title line.
+            found.append((not _key(text).startswith(_key(force_name)), text, Span(ln.number, ln.number)))
+    if not found:
+        return None
+    _, text, span = min(found, key=lambda f: (f[0], f[2]))
+    return text, span

@@ -1,0 +1,282 @@
+"""The 2007 'HMIC inspection' report template: a Document → titled, typed sections.
+
+The template (the same for all 43 forces) is: cover, contents, 'Introduction to HMIC
+Inspections', 'Force Overview and Context', 'Findings' with the national and force summary
+tables, one section per inspection area, a closing list of recommendations and a glossary.
+Each area opens with its heading followed by a GRADE line, the national grade distribution or
+'National contextual factors'; that is how areas are found, whatever their names.
+
+Sections are leaf sections that do not overlap and together cover every body line:
+an area is split into its header ('area': heading, GRADE, national distribution) and its
+sub-sections ('national-context', 'context', 'strengths', 'work-in-progress',
+'areas-for-improvement', 'developing-practice'), each carrying ``area`` and ``parent``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..ingest.text import paragraphs
+from ..model import Document, Line, Section, Span
+
+HEADING_MAX = 100  # headings are short; a longer line is prose
+_DASHES = re.compile(r"\s*[–—-]\s*")
+_FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
+GRADE_WORDS = ("Excellent", "Good", "Fair", "Poor")
+_GRADE_KEYS = {g.lower() for g in GRADE_WORDS}
+
+# Front-matter headings printed by the template for every force.
+_FRONT: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^introduction to hmic inspections?$"), "introduction"),
+    (re.compile(r"^programmed frameworks$"), "introduction"),
+    (re.compile(r"^risk-based frameworks$"), "introduction"),
+    (re.compile(r"^the grading process$"), "introduction"),
+    (re.compile(r"^developing practice$"), "introduction"),
+    (re.compile(r"^future hmic inspection activity$"), "introduction"),
+    (re.compile(r"^force overview and context$"), "context"),
+    (re.compile(r"^geographical description of (?:the )?force area$"), "context"),
+    (re.compile(r"^demographic profile of (?:the )?force area$"), "context"),
+    (re.compile(r"^strategic priorities$"), "context"),
+    (re.compile(r"^force developments since (?:19|20)\d\d$"), "context"),
+    (re.compile(r"^findings$"), "findings"),
+    (re.compile(r"^(?:national|force) summary of judgements$"), "summary-table"),
+]
+# Headings inside an area section.
+_AREA_SUB: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^national contextual factors$"), "national-context"),
+    (re.compile(r"^contextual factors(?: overview)?$"), "context"),
+    (re.compile(r"^strengths?$"), "strengths"),
+    (re.compile(r"^work in progress$"), "work-in-progress"),
+    (re.compile(r"^(?:[a-z ]{0,60} )?areas? for improvement$"), "areas-for-improvement"),
+    (re.compile(r"^developing practice$"), "developing-practice"),
+]
+# What follows an area heading (the next non-blank line).
+_AREA_OPENERS = re.compile(r"^(?:grade\b|national grade distribution|national contextual factors)")
+_GLOSSARY = re.compile(r"^(?:appendix\b.{0,20})?glossary\b")
+_LIST_LABEL = re.compile(r"^\s*recommendation(?:\s+(\d+))?\s*[:.]?\s*$", re.I)
+
+# The inspection frameworks of the 2007 programme, spelled as the summary tables spell them.
+TEMPLATE_AREAS = {
+    "neighbourhood policing": "Neighbourhood Policing",
+    "performance management": "Performance management",
+    "protecting vulnerable people": "Protecting vulnerable people",
+    "child abuse": "Child abuse",
+    "domestic violence": "Domestic violence",
+    "public protection": "Public protection",
+    "missing persons": "Missing persons",
+}
+
+
+def norm(text: str) -> str:
+    """Heading key: lower case, one space, ASCII dashes, no footnote marker or trailing colon."""
+    text = _FOOTNOTE_MARK.sub("", " ".join(text.split()))
+    text = re.sub(r"[–—]", "-", text).rstrip(":").strip()
+    return text.lower()
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a flattened table: first cell, remaining cells, line."""
+
+    label: str
+    cells: list[str]
+    line: int
+
+
+def _content(lines: list[Line]) -> list[Line]:
+    return [ln for ln in lines if ln.text.strip() and not ln.furniture]
+
+
+def _is_heading_shape(text: str) -> bool:
+    t = text.strip()
+    return 0 < len(t) <= HEADING_MAX and not t.endswith((".", ",", ";")) and "\t" not in t.strip("\t")
+
+
+def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
+    """Indexes [start, end) of the table of contents; the body starts at end."""
+    start = next((i for i, ln in enumerate(lines[:80]) if norm(ln.text) == "contents"), None)
+    if start is None:
+        return None
+    first = next((ln for ln in lines[start + 1:] if ln.text.strip()), None)
+    if first is None:
+        return None
+    key = norm(first.text)
+    first_idx = lines.index(first)
+    for i in range(first_idx + 1, len(lines)):
+        if norm(lines[i].text) == key:
+            return start, i
+    return start, start + 1
+
+
+def _next_content(lines: list[Line], i: int) -> Line | None:
+    for ln in lines[i + 1:]:
+        if ln.text.strip() and not ln.furniture:
+            return ln
+    return None
+
+
+def _area_heading_indexes(lines: list[Line], start: int, end: int) -> list[int]:
+    out = []
+    for i in range(start, end):
+        ln = lines[i]
+        if ln.furniture or not _is_heading_shape(ln.text):
+            continue
+        key = norm(ln.text)
+        if (_AREA_OPENERS.match(key) or key in _GRADE_KEYS
+                or any(rx.match(key) for rx, _ in _AREA_SUB)):
+            continue  # a grade printed on its own line after 'GRADE' is not a heading
+        nxt = _next_content(lines, i)
+        if nxt is not None and _AREA_OPENERS.match(norm(nxt.text)):
+            out.append(i)
+    return out
+
+
+def _closing_list_index(lines: list[Line], start: int, end: int) -> int | None:
+    """The heading of the closing list of recommendations, searched in [start, end).
+
+    It is 'Recommendations' (or a singular 'Recommendation' followed by an item label or
+    a framework heading): the body's own labels are followed by the recommendation's text.
+    """
+    for i in range(start, end):
+        ln = lines[i]
+        if ln.furniture:
+            continue
+        text = " ".join(ln.text.split())
+        if text == "Recommendations":
+            return i
+        if re.fullmatch(r"(?i)recommendations?", text):
+            nxt = _next_content(lines, i)
+            if nxt is not None and (_LIST_LABEL.match(nxt.text) or norm(nxt.text) in TEMPLATE_AREAS):
+                return i
+    return None
+
+
+def split_area_heading(text: str) -> tuple[str, str | None]:
+    """'Protecting Vulnerable People – Child Abuse' → ('Child Abuse', 'Protecting Vulnerable People').
+
+    An '– Overview' section is the parent area itself.
+    """
+    text = _FOOTNOTE_MARK.sub("", " ".join(text.split()))
+    parts = _DASHES.split(text, maxsplit=1) if re.search(r"\s[–—-]\s", text) else [text]
+    if len(parts) == 2:
+        parent, area = parts
+        if norm(area) == "overview":
+            return parent, None
+        return area, parent
+    return text, None
+
+
+def canonical_area(printed: str, labels: list[str]) -> str:
+    """Spell an area as the summary tables spell it ('Child Abuse' → 'Child abuse')."""
+    key = norm(printed)
+    for label in labels:
+        if norm(label) == key:
+            return label
+    return TEMPLATE_AREAS.get(key, " ".join(printed.split()))
+
+
+def table_rows(doc: Document, span: Span) -> list[TableRow]:
+    """Rows of a flattened table in ``span``: cells split on tabs, else on runs of 2+ spaces.
+
+    A row printed without separators ('Child abuse Good', 'Missing persons 1 21 21 0') is split
+    before its trailing grade word or numbers.
+    """
+    rows = []
+    for ln in doc.lines:
+        if not (span.start <= ln.number <= span.end) or ln.furniture or not ln.text.strip():
+            continue
+        if "\t" in ln.text.strip("\t ") or ln.text.startswith("\t"):
+            cells = [c.strip() for c in ln.text.split("\t")]
+        else:
+            cells = [c.strip() for c in re.split(r"\s{2,}", ln.text.strip())]
+            if len(cells) == 1:
+                m = re.match(r"^(.*?\D)\s+(\d+(?:\s+\d+)+)$", ln.text.strip()) or re.match(
+                    r"^(.+?)\s+(Grade|Excellent|Good|Fair|Poor)$", ln.text.strip(), re.I)
+                if m:
+                    cells = [m.group(1)] + m.group(2).split()
+        while cells and cells[-1] == "":
+            cells.pop()
+        if cells:
+            rows.append(TableRow(cells[0], cells[1:], ln.number))
+    return rows
+
+
+def _section(doc: Document, lines: list[Line], title: str, kind: str, i: int, j: int,
+             area: str | None = None, parent: str | None = None) -> Section:
+    block = lines[i:j]
+    content = _content(block)
+    end = content[-1].number if content else block[0].number
+    return Section(title=title, kind=kind, span=Span(block[0].number, max(end, block[0].number)),
+                   paragraphs=paragraphs(block), parent=parent, area=area)
+
+
+def _split_by(lines: list[Line], i: int, j: int,
+              rules: list[tuple[re.Pattern[str], str]]) -> list[tuple[int, str, str]]:
+    """Heading positions in [i, j): (index, title as printed, kind)."""
+    out = []
+    for k in range(i, j):
+        ln = lines[k]
+        if ln.furniture or not _is_heading_shape(ln.text):
+            continue
+        key = norm(ln.text)
+        for rx, kind in rules:
+            if rx.match(key):
+                out.append((k, " ".join(_FOOTNOTE_MARK.sub("", ln.text).split()), kind))
+                break
+    return out
+
+
+def segment(doc: Document) -> list[Section]:
+    """Split a 2007 report into leaf sections covering the whole text."""
+    lines = doc.lines
+    n = len(lines)
+    sections: list[Section] = []
+    contents = _contents_range(lines)
+    body = 0
+    if contents:
+        c0, c1 = contents
+        if c0 > 0:
+            sections.append(_section(doc, lines, "Cover", "cover", 0, c0))
+        sections.append(_section(doc, lines, "Contents", "contents", c0, c1))
+        body = c1
+    glossary = next((i for i in range(body, n)
+                     if not lines[i].furniture and _is_heading_shape(lines[i].text)
+                     and _GLOSSARY.match(norm(lines[i].text))), n)
+    areas = _area_heading_indexes(lines, body, glossary)
+    closing = _closing_list_index(lines, areas[-1] + 1 if areas else body, glossary)
+    areas_end = closing if closing is not None else glossary
+
+    # Front matter: introduction, context, findings, summary tables.
+    front_end = areas[0] if areas else areas_end
+    heads = _split_by(lines, body, front_end, _FRONT)
+    if not heads or heads[0][0] > body:
+        if any(ln.text.strip() for ln in lines[body:heads[0][0] if heads else front_end]):
+            sections.append(_section(doc, lines, "Front matter", "front-matter", body,
+                                     heads[0][0] if heads else front_end))
+    for h, (k, title, kind) in enumerate(heads):
+        stop = heads[h + 1][0] if h + 1 < len(heads) else front_end
+        sections.append(_section(doc, lines, title, kind, k, stop))
+
+    labels = [row.label for s in sections if s.kind == "summary-table"
+              for row in table_rows(doc, s.span)]
+    for a, k in enumerate(areas):
+        stop = areas[a + 1] if a + 1 < len(areas) else areas_end
+        printed = " ".join(_FOOTNOTE_MARK.sub("", lines[k].text).split())
+        area_printed, parent_printed = split_area_heading(printed)
+        area = canonical_area(area_printed, labels)
+        parent = canonical_area(parent_printed, labels) if parent_printed else None
+        subs = _split_by(lines, k + 1, stop, _AREA_SUB)
+        first_sub = subs[0][0] if subs else stop
+        sections.append(_section(doc, lines, printed, "area", k, first_sub, area, parent))
+        for s, (sk, title, kind) in enumerate(subs):
+            s_stop = subs[s + 1][0] if s + 1 < len(subs) else stop
+            sections.append(_section(doc, lines, title, kind, sk, s_stop, area, parent))
+
+    if closing is not None:
+        sections.append(_section(doc, lines, " ".join(lines[closing].text.split()),
+                                 "recommendations", closing, glossary))
+    if glossary < n:
+        sections.append(_section(doc, lines, " ".join(lines[glossary].text.split()), "glossary",
+                                 glossary, n))
+    return [s for s in sections if s.span.start <= s.span.end]
