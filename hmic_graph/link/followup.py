@@ -1,0 +1,338 @@
+"""Trace each formal finding of a report into every later report of the same force.
+
+For an earlier recommendation, area for improvement or cause of concern, the linker reads
+the later report and decides a status:
+
+- ``recurring``: a later formal finding raises the same concrete problem;
+- ``addressed`` / ``partly-addressed``: later sentences about the same concrete problem say it
+  is handled (positive cues only) or that progress has gaps (positive and negative cues);
+- ``not-assessed``: the later report is silent on it.
+
+"The same concrete problem" is decided by two signals that must both fire, so that a shared
+broad theme is never enough: *issue coverage* (the later text carries the finding's issue
+concepts, each weighted by how rare it is in the later report, broad top concepts excluded)
+and *lexical similarity* (TF-IDF cosine over content words). Cue phrases then decide the
+direction. Every FollowUp lists the signals that fired. Thresholds: ``config.toml``.
+
+Follow-up stated by the inspectorate itself (a PEEL report recalling what HMIC found in an
+earlier inspection) comes from ``Report.recalled`` and is turned into FollowUps as stated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Evidence, FindingRef, FollowUp, Report, Span
+from .tagging import Sentence, Taxonomy, _stem, load_taxonomy, split_sentences, tag_text
+
+CONFIG_FILE = Path(__file__).with_name("config.toml")
+CONFIG = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+STOPWORDS = frozenset(
+    w.strip()
+    for w in (CONFIG_FILE.parent / CONFIG["similarity"]["stopwords_file"]).read_text().splitlines()
+    if w.strip() and not w.startswith("#")
+)
+FORMAL_KINDS = ("recommendation", "area-for-improvement", "cause-of-concern")
+
+_POSITIVE = [re.compile(p, re.I) for p in CONFIG["cues"]["positive"]]
+_NEGATIVE = [re.compile(p, re.I) for p in CONFIG["cues"]["negative"]]
+_GENERIC = [re.compile(p, re.I) for p in CONFIG["sentences"]["generic"]]
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+# ---- lexical similarity: TF-IDF over the later report's sentences ----------------------------
+
+
+def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> list[str]:
+    return [
+        _stem(w)
+        for w in _WORD.findall(text.lower())
+        if w not in STOPWORDS and w not in extra_stopwords and len(w) > 1 and not w.isdigit()
+    ]
+
+
+@dataclass
+class TfIdf:
+    """Smoothed IDF learned from one document's sentences; cosine between two texts."""
+
+    idf: dict[str, float]
+    default_idf: float
+    extra_stopwords: frozenset[str]
+
+    @classmethod
+    def fit(cls, texts: list[tuple[str, list[str]]], extra_stopwords: frozenset[str] = frozenset()) -> "TfIdf":
+        """``texts``: (text, concept terms) pairs, see ``concept_terms``."""
+        df: Counter[str] = Counter()
+        for text, concepts in texts:
+            df.update(set(content_words(text, extra_stopwords)) | set(concepts))
+        n = len(texts)
+        idf = {w: math.log((1 + n) / (1 + c)) + 1 for w, c in df.items()}
+        return cls(idf, math.log(1 + n) + 1, extra_stopwords)
+
+    def vector(self, text: str, concepts: list[str] = ()) -> dict[str, float]:  # type: ignore[assignment]
+        tf = Counter(content_words(text, self.extra_stopwords)) + Counter(set(concepts))
+        vec = {w: (1 + math.log(c)) * self.idf.get(w, self.default_idf) for w, c in tf.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {w: v / norm for w, v in vec.items()}
+
+    def cosine(self, a: dict[str, float], b: dict[str, float]) -> float:
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
+def concept_terms(issues: list[str] | tuple[str, ...], taxonomy: Taxonomy) -> list[str]:
+    """Issue tags (and their narrower-than-top ancestors) as extra terms of a text's vector.
+
+    This is query expansion through the taxonomy: 'DV1 forms' and 'DASH form' share no word
+    but share a concept, so era drift does not zero the similarity.
+    """
+    terms: set[str] = set()
+    for i in issues:
+        if i not in taxonomy.concepts:
+            continue
+        for c in (i, *taxonomy.ancestors(i)):
+            if not taxonomy.concepts[c].top:
+                terms.add("issue:" + c)
+    return sorted(terms)
+
+
+# ---- issue coverage ---------------------------------------------------------------------------
+
+
+def key_issues(issues: list[str] | tuple[str, ...], taxonomy: Taxonomy) -> list[str]:
+    """The issues that make a finding concrete: its tags minus broad top concepts."""
+    return [i for i in issues if i in taxonomy.concepts and not taxonomy.concepts[i].top]
+
+
+def issue_weights(keys: list[str], sentences: list[Sentence], taxonomy: Taxonomy) -> dict[str, float]:
+    """IDF of each key issue over the later report's sentences (narrower tags count)."""
+    n = len(sentences)
+    weights = {}
+    for k in keys:
+        df = sum(1 for s in sentences if any(taxonomy.covers(k, t) for t in s.issues))
+        weights[k] = math.log((1 + n) / (1 + df)) + 1
+    return weights
+
+
+def coverage(keys: list[str], weights: dict[str, float], issues: tuple[str, ...], taxonomy: Taxonomy) -> float:
+    """Share of the finding's key-issue weight that the later text carries.
+
+    Below the configured number of distinct key issues covered (capped at the number of keys)
+    the coverage is halved: one issue of a two-issue finding is a shared theme, not the
+    same problem.
+    """
+    total = sum(weights[k] for k in keys)
+    if not total:
+        return 0.0
+    covered = [k for k in keys if any(taxonomy.covers(k, t) for t in issues)]
+    share = sum(weights[k] for k in covered) / total
+    if len(covered) < min(len(keys), CONFIG["evidence"]["min_keys_covered"]):
+        share /= 2
+    return share
+
+
+def cues(text: str) -> tuple[bool, bool]:
+    return any(p.search(text) for p in _POSITIVE), any(p.search(text) for p in _NEGATIVE)
+
+
+def is_generic(sentence: str) -> bool:
+    words = sentence.split()
+    return len(words) < CONFIG["sentences"]["min_words"] or any(p.search(sentence) for p in _GENERIC)
+
+
+# ---- the linker -------------------------------------------------------------------------------
+
+
+def _finding_ref(report: Report, kind: str, ordinal: int) -> FindingRef:
+    return FindingRef(report.info.report_id, kind, ordinal)
+
+
+def _sort_key(report: Report) -> tuple[int, int, int]:
+    return (report.info.year, report.info.month or 0, report.info.day or 0)
+
+
+@dataclass
+class _Candidate:
+    score: float
+    coverage: float
+    similarity: float
+    text: str
+    span: Span
+    positive: bool
+    negative: bool
+
+
+def _window_issues(sentences: list[Sentence], i: int) -> tuple[str, ...]:
+    radius = CONFIG["evidence"]["context_sentences"]
+    lo, hi = max(0, i - radius), min(len(sentences), i + radius + 1)
+    found = {t for s in sentences[lo:hi] if s.paragraph == sentences[i].paragraph for t in s.issues}
+    return tuple(sorted(found))
+
+
+def _score(cov: float, sim: float) -> float:
+    return min(1.0, 0.5 * cov + 0.5 * min(1.0, sim / 0.5))
+
+
+def _passes(cov: float, sim: float, section: dict) -> bool:
+    if cov >= section["min_issue_coverage"] and sim >= section["min_similarity"]:
+        return True
+    strong = section.get("strong_similarity")
+    return strong is not None and sim >= strong and cov >= section["strong_min_coverage"]
+
+
+def assess(finding_text: str, finding_issues: list[str], later: Report, *,
+           sentences: list[Sentence], tfidf: TfIdf, taxonomy: Taxonomy) -> tuple[str, float, list[FindingRef], list[Evidence], list[str]]:
+    """Status, confidence, evidence findings, evidence quotes and fired signals for one finding."""
+    keys = key_issues(finding_issues, taxonomy)
+    signals: list[str] = []
+    if not keys:
+        return "not-assessed", 0.5, [], [], ["no-specific-issue"]
+    weights = issue_weights(keys, sentences, taxonomy)
+    fvec = tfidf.vector(finding_text, concept_terms(finding_issues, taxonomy))
+    ev_cfg, formal_cfg, conf = CONFIG["evidence"], CONFIG["formal"], CONFIG["confidence"]
+
+    formal_hits: list[tuple[float, FindingRef]] = []
+    formal_spans: list[Span] = []
+    for f in later.findings:
+        if f.kind not in FORMAL_KINDS:
+            continue
+        formal_spans.append(f.span)
+        tags = tuple(f.issues or tag_text(f.text, taxonomy))
+        cov = coverage(keys, weights, tags, taxonomy)
+        sim = tfidf.cosine(fvec, tfidf.vector(f.text, concept_terms(tags, taxonomy)))
+        if _passes(cov, sim, formal_cfg):
+            formal_hits.append((_score(cov, sim), _finding_ref(later, f.kind, f.ordinal)))
+
+    quotes: list[_Candidate] = []
+    near_miss = 0.0
+    for i, s in enumerate(sentences):
+        if any(sp.start <= s.span.start <= sp.end for sp in formal_spans) or is_generic(s.text):
+            continue
+        # A sentence is read with its neighbours in the same paragraph: 'the deputy chief
+        # constable is involved' is about sex offenders because the sentence before says so.
+        if not any(taxonomy.covers(k, t) for k in keys for t in s.issues):
+            continue  # the quote itself must carry one of the finding's issues
+        context = _window_issues(sentences, i)
+        cov = coverage(keys, weights, context, taxonomy)
+        sim = tfidf.cosine(fvec, tfidf.vector(s.text, concept_terms(context, taxonomy)))
+        if _passes(cov, sim, ev_cfg):
+            pos, neg = cues(s.text)
+            quotes.append(_Candidate(_score(cov, sim), cov, sim, s.text, s.span, pos, neg))
+        elif cov > 0:
+            near_miss = max(near_miss, _score(cov, sim))
+    quotes.sort(key=lambda c: (-c.score, c.span.start))
+    quotes = quotes[: ev_cfg["max_quotes"]]
+    evidence = [Evidence(q.text, q.span) for q in sorted(quotes, key=lambda c: c.span.start)]
+
+    if formal_hits:
+        formal_hits.sort(key=lambda h: (-h[0], h[1].kind, h[1].ordinal))
+        signals += ["issue-overlap", "lexical-similarity", "later-formal-finding"]
+        best = formal_hits[0][0]
+        confidence = min(conf["cap"], conf["recurring_base"] + conf["weight"] * best)
+        return "recurring", round(confidence, 2), [h[1] for h in formal_hits], evidence, signals
+
+    if not quotes:
+        confidence = conf["not_assessed_base"] - conf["not_assessed_near_miss_weight"] * near_miss
+        return "not-assessed", round(max(0.3, confidence), 2), [], [], ["no-matching-text"]
+
+    signals += ["issue-overlap", "lexical-similarity"]
+    positive = any(q.positive for q in quotes)
+    negative = any(q.negative for q in quotes)
+    best = quotes[0].score
+    if positive:
+        signals.append("positive-cue")
+    if negative:
+        signals.append("negative-cue")
+    if positive and negative:
+        status, base = "partly-addressed", conf["partly_base"]
+    elif positive:
+        status, base = "addressed", conf["addressed_base"]
+    elif negative:
+        # Later prose (not a formal finding) still describes the problem.
+        status, base = "recurring", conf["negative_only_base"]
+    else:
+        # The later report talks about it without judging it: progress cannot be told.
+        status, base = "partly-addressed", conf["negative_only_base"]
+        signals.append("no-cue")
+    confidence = min(conf["cap"], base + conf["weight"] * best)
+    return status, round(confidence, 2), [], evidence, signals
+
+
+def _force_words(report: Report) -> frozenset[str]:
+    """The force's own name is in every sentence of its report: not a signal of sameness."""
+    return frozenset(_WORD.findall(report.info.force_name.lower()))
+
+
+def link_followups(reports: list[Report]) -> list[FollowUp]:
+    """FollowUps for every formal finding of every report, in every later report of its force,
+    plus the follow-ups that later reports state themselves (``Report.recalled``)."""
+    taxonomy = load_taxonomy()
+    by_force: dict[str, list[Report]] = {}
+    for r in reports:
+        by_force.setdefault(r.info.force_id, []).append(r)
+    out: list[FollowUp] = []
+    for force_id in sorted(by_force):
+        ordered = sorted(by_force[force_id], key=_sort_key)
+        for j, later in enumerate(ordered):
+            earlier_reports = [r for r in ordered[:j] if _sort_key(r) < _sort_key(later)]
+            if not earlier_reports:
+                continue
+            sentences = split_sentences(later.document, taxonomy)
+            tfidf = TfIdf.fit([(s.text, concept_terms(s.issues, taxonomy)) for s in sentences],
+                              _force_words(later))
+            for earlier in earlier_reports:
+                for f in earlier.findings:
+                    if f.kind not in FORMAL_KINDS:
+                        continue
+                    issues = f.issues or tag_text(f.text, taxonomy)
+                    status, confidence, ev_findings, quotes, signals = assess(
+                        f.text, issues, later, sentences=sentences, tfidf=tfidf, taxonomy=taxonomy)
+                    out.append(FollowUp(
+                        finding=_finding_ref(earlier, f.kind, f.ordinal),
+                        later_report_id=later.info.report_id,
+                        status=status,  # type: ignore[arg-type]
+                        confidence=confidence,
+                        evidence_findings=ev_findings,
+                        evidence_quotes=quotes,
+                        signals=signals,
+                    ))
+    for r in sorted(reports, key=lambda r: r.info.report_id):
+        out.extend(stated_followups(r))
+    return out
+
+
+# ---- follow-up stated by the inspectorate (PEEL 'HMIC's 2015 report identified ...') ---------
+
+_STATUSES = {"addressed", "partly-addressed", "recurring", "not-assessed"}
+
+
+def earlier_report_id(force_id: str, year: int, title: str) -> str:
+    """A stable id for an earlier report known only from a later one's recollection."""
+    from ..vocab import slug
+
+    return f"{force_id}-{year}-recalled-{slug(title, 40)}"
+
+
+def stated_followups(report: Report) -> list[FollowUp]:
+    out = []
+    counters: Counter[tuple[str, str]] = Counter()
+    for rf in report.recalled:
+        stub = earlier_report_id(report.info.force_id, rf.earlier.year, rf.earlier.title)
+        counters[(stub, rf.kind)] += 1
+        status = rf.status if rf.status in _STATUSES else "not-assessed"
+        out.append(FollowUp(
+            finding=FindingRef(stub, rf.kind, counters[(stub, rf.kind)]),
+            later_report_id=report.info.report_id,
+            status=status,  # type: ignore[arg-type]
+            confidence=0.9 if rf.status_evidence else 0.6,
+            evidence_quotes=[Evidence(rf.status_evidence, rf.status_span)] if rf.status_evidence else [],
+            signals=["stated-by-inspectorate"],
+            stated_by_inspectorate=True,
+        ))
+    return out

@@ -1,0 +1,237 @@
+"""Tag text with concepts of the issue taxonomy (ontology/issues.ttl).
+
+A concept matches where one of its labels (pref, alt or hidden) occurs as whole words,
+after lower-casing and folding plurals, so 'Domestic Violence' and 'domestic abuse' both
+land on one concept. Labels written in capitals (DASH, MAPPA, PCSO) match only in capitals,
+so that 'dash' or 'mash' in ordinary prose never fire. At each position the longest label
+wins, and a concept is dropped when a narrower concept also matched: the tags say what the
+text is about as specifically as the taxonomy allows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..ingest.text import paragraphs
+from ..model import Document, Report, Span
+from ..resources import ONTOLOGY_DIR
+
+TAXONOMY_FILE = ONTOLOGY_DIR / "issues.ttl"
+ISSUE_NAMESPACE = "https://w3id.org/hmic-graph/id/issue/"
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_ACRONYM = re.compile(r"^[A-Z0-9]*[A-Z][A-Z0-9]*s?$")
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str  # local name under id/issue/, e.g. 'missing-persons'
+    pref_label: str
+    broader: tuple[str, ...]
+    labels: tuple[str, ...]  # pref + alt + hidden, as written in the taxonomy
+    top: bool  # a top concept of the scheme: a broad theme, never evidence on its own
+
+
+@dataclass
+class Taxonomy:
+    concepts: dict[str, Concept]
+    _ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    _index: dict[str, list[tuple[tuple[tuple[str, bool], ...], str]]] = field(default_factory=dict)
+
+    def ancestors(self, concept_id: str) -> frozenset[str]:
+        """All concepts reachable by skos:broader (transitively), not including itself."""
+        if concept_id not in self._ancestors:
+            seen: set[str] = set()
+            stack = list(self.concepts[concept_id].broader)
+            while stack:
+                c = stack.pop()
+                if c not in seen:
+                    seen.add(c)
+                    stack.extend(self.concepts[c].broader)
+            self._ancestors[concept_id] = frozenset(seen)
+        return self._ancestors[concept_id]
+
+    def covers(self, general: str, specific: str) -> bool:
+        """True when ``specific`` is ``general`` or one of its narrower concepts."""
+        return general == specific or general in self.ancestors(specific)
+
+    def depth(self, concept_id: str) -> int:
+        return 0 if self.concepts[concept_id].top else 1 + min(
+            self.depth(b) for b in self.concepts[concept_id].broader
+        )
+
+
+def _stem(token: str) -> str:
+    """Fold plurals: 'persons'→'person', 'profiles'→'profile', 'PCSOs'→'PCSO', 'bodies'→'body'."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(folded lower-case form, folded original-case form) of each word."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        out.append((_stem(raw.lower()), _stem(raw)))
+    return out
+
+
+def _label_key(label: str) -> tuple[tuple[str, bool], ...]:
+    """A label as words to match; capitalised acronyms (2+ capitals) match case-sensitively."""
+    key = []
+    for m in _TOKEN.finditer(label):
+        raw = m.group()
+        acronym = sum(ch.isupper() for ch in raw) >= 2 and bool(_ACRONYM.match(raw))
+        key.append((_stem(raw) if acronym else _stem(raw.lower()), acronym))
+    return tuple(key)
+
+
+def taxonomy_from_graph(graph) -> Taxonomy:  # graph: rdflib.Graph
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    concepts: dict[str, Concept] = {}
+    scheme_tops = {str(o) for o in graph.objects(None, SKOS.hasTopConcept)}
+    for node in sorted(set(graph.subjects(SKOS.inScheme, None)), key=str):
+        iri = str(node)
+        if not iri.startswith(ISSUE_NAMESPACE):
+            continue
+        cid = iri[len(ISSUE_NAMESPACE):]
+        pref = str(graph.value(node, SKOS.prefLabel))
+        labels = [pref] + sorted(
+            str(o) for p in (SKOS.altLabel, SKOS.hiddenLabel) for o in graph.objects(node, p)
+        )
+        broader = tuple(sorted(str(b)[len(ISSUE_NAMESPACE):] for b in graph.objects(node, SKOS.broader)))
+        top = iri in scheme_tops or (URIRef(iri), SKOS.topConceptOf, None) in graph
+        concepts[cid] = Concept(cid, pref, broader, tuple(labels), top)
+    taxonomy = Taxonomy(concepts)
+    for cid, concept in concepts.items():
+        for label in concept.labels:
+            key = _label_key(label)
+            if key:
+                taxonomy._index.setdefault(key[0][0], []).append((key, cid))
+    for entries in taxonomy._index.values():
+        # Longest label first; ties broken by concept id so matching is deterministic.
+        entries.sort(key=lambda e: (-len(e[0]), e[1]))
+    return taxonomy
+
+
+@lru_cache(maxsize=4)
+def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
+    import rdflib
+
+    return taxonomy_from_graph(rdflib.Graph().parse(path, format="turtle"))
+
+
+def _match_at(tokens: list[tuple[str, str]], i: int, key: tuple[tuple[str, bool], ...]) -> bool:
+    if i + len(key) > len(tokens):
+        return False
+    return all(
+        tokens[i + k][1] == form if case_sensitive else tokens[i + k][0] == form
+        for k, (form, case_sensitive) in enumerate(key)
+    )
+
+
+def match_concepts(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
+    """Every concept whose label occurs in ``text`` (longest match wins), in text order."""
+    taxonomy = taxonomy or load_taxonomy()
+    tokens = _tokens(text)
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        advance = 1
+        # Index by the lower-case form and by the original-case form (for acronyms).
+        candidates = taxonomy._index.get(tokens[i][0], []) + (
+            taxonomy._index.get(tokens[i][1], []) if tokens[i][1] != tokens[i][0] else []
+        )
+        candidates.sort(key=lambda e: (-len(e[0]), e[1]))
+        for key, cid in candidates:
+            if _match_at(tokens, i, key):
+                found.append(cid)
+                advance = len(key)
+                break
+        i += advance
+    return found
+
+
+def tag_text(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
+    """The most specific concepts ``text`` is about: sorted ids, broader concepts of matches dropped."""
+    taxonomy = taxonomy or load_taxonomy()
+    matched = set(match_concepts(text, taxonomy))
+    implied = set().union(*(taxonomy.ancestors(c) for c in matched)) if matched else set()
+    return sorted(matched - implied)
+
+
+# ---- sentences of a report (evidence units for follow-up) -------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[’'\"”)]?(?:\s*[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?\s+(?=[A-Z‘'\"(•\-–])")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    span: Span
+    issues: tuple[str, ...]
+    paragraph: int = 0  # index of the paragraph it belongs to, to read it in context
+
+
+def _line_offsets(doc: Document, text: str, span: Span) -> list[tuple[int, int]]:
+    """(offset in paragraph text, line number) for each source line the paragraph was built from."""
+    offsets = []
+    pos = 0
+    for ln in doc.lines:
+        if ln.number < span.start or ln.number > span.end or ln.furniture:
+            continue
+        norm = " ".join(ln.text.split())
+        if not norm:
+            continue
+        at = text.find(norm, pos)
+        if at == pos or (at > pos and not text[pos:at].strip()):
+            offsets.append((at, ln.number))
+            pos = at + len(norm)
+    return offsets or [(0, span.start)]
+
+
+def _line_at(offsets: list[tuple[int, int]], offset: int) -> int:
+    line = offsets[0][1]
+    for start, number in offsets:
+        if start > offset:
+            break
+        line = number
+    return line
+
+
+def split_sentences(doc: Document, taxonomy: Taxonomy | None = None) -> list[Sentence]:
+    """Every sentence of a document with its original lines and its issue tags."""
+    taxonomy = taxonomy or load_taxonomy()
+    out: list[Sentence] = []
+    for p_index, para in enumerate(paragraphs(doc.lines)):
+        offsets = _line_offsets(doc, para.text, para.span)
+        start = 0
+        bounds = [m.start() for m in _SENTENCE_END.finditer(para.text)] + [len(para.text)]
+        for end in bounds:
+            chunk = para.text[start:end].strip()
+            if chunk:
+                first = _line_at(offsets, start + (len(para.text[start:end]) - len(para.text[start:end].lstrip())))
+                last = _line_at(offsets, max(start, end - 1))
+                out.append(Sentence(chunk, Span(first, max(first, last)), tuple(tag_text(chunk, taxonomy)),
+                                    p_index))
+            start = end
+    return out
+
+
+def tag_reports(reports: list[Report]) -> list[Report]:
+    """Fill ``Finding.issues`` and ``PracticeExample.issues`` of every report (in place; returned)."""
+    taxonomy = load_taxonomy()
+    for report in reports:
+        for finding in report.findings:
+            finding.issues = tag_text(finding.text, taxonomy)
+        for practice in report.practices:
+            practice.issues = tag_text(practice.text, taxonomy)
+    return reports

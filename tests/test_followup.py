@@ -1,0 +1,109 @@
+"""The follow-up linker on hand-made records of the two Essex reports, and on small synthetic ones."""
+
+import json
+
+import pytest
+
+from hmic_graph.link import link_followups, tag_reports
+from hmic_graph.link.followup import CONFIG, FORMAL_KINDS, stated_followups
+from hmic_graph.model import (EarlierInspection, Finding, FindingRef, RecalledFinding, Report,
+                              ReportInfo, Span)
+from hmic_graph.resources import DATA
+
+from link_fixtures import essex_2007, essex_2016
+
+EXPECTED = json.loads((DATA.parent.parent / "bench/expected/essex_2007_followup.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def followups():
+    reports = tag_reports([essex_2007(), essex_2016()])
+    return {fu.finding.ordinal: fu for fu in link_followups(reports) if not fu.stated_by_inspectorate}
+
+
+def test_every_2007_recommendation_gets_one_followup_in_the_later_report(followups):
+    assert sorted(followups) == list(range(1, 12))
+    for fu in followups.values():
+        assert fu.later_report_id == "essex-police-2017-03"
+        assert fu.finding.report_id == "essex-police-2007-10"
+        assert 0 <= fu.confidence <= 1
+        assert fu.signals
+
+
+def test_missing_persons_recommendation_is_linked_to_the_problem_profile_improvement(followups):
+    fu = followups[11]
+    assert fu.status == "recurring"
+    assert FindingRef("essex-police-2017-03", "area-for-improvement", 4) in fu.evidence_findings
+    assert any(q.span.start == 607 and "no missing person problem profile" in q.text for q in fu.evidence_quotes)
+    assert "later-formal-finding" in fu.signals
+
+
+def test_sex_offender_recommendation_recurs_in_the_2016_area_for_improvement(followups):
+    fu = followups[10]
+    assert fu.status == "recurring"
+    assert FindingRef("essex-police-2017-03", "area-for-improvement", 3) in fu.evidence_findings
+
+
+def test_era_drift_dv1_to_dash_is_followed(followups):
+    fu = followups[7]
+    assert fu.status == "addressed"
+    assert {647, 676} <= {q.span.start for q in fu.evidence_quotes}
+
+
+def test_silence_is_not_assessed_without_evidence(followups):
+    for n in (2, 3, 6):  # special constables, succession planning, PDR: never mentioned in 2016
+        assert followups[n].status == "not-assessed"
+        assert followups[n].evidence_quotes == [] and followups[n].evidence_findings == []
+
+
+def test_agreement_with_hand_made_expectations(followups):
+    agree = sum(followups[e["number"]].status == e["status"] for e in EXPECTED["recommendations"])
+    assert agree >= 10
+
+
+def _report(report_id_year: int, month: int, findings, doc) -> Report:
+    info = ReportInfo("t", "Testshire Police", "testshire-police", "p", "P", report_id_year, month, Span(1, 1))
+    return Report(document=doc, info=info, findings=findings)
+
+
+def test_no_followup_across_forces_or_backwards_in_time():
+    a, b = essex_2007(), essex_2016()
+    b.info.force_id = "another-force"
+    assert [fu for fu in link_followups(tag_reports([a, b])) if not fu.stated_by_inspectorate] == []
+    # a report only follows up reports published before it
+    b.info.force_id = a.info.force_id
+    ids = {(fu.finding.report_id, fu.later_report_id) for fu in link_followups(tag_reports([b, a]))}
+    assert ids == {("essex-police-2007-10", "essex-police-2017-03")}
+
+
+def test_only_formal_findings_are_followed_up():
+    a = essex_2007()
+    a.findings.append(Finding("observation", "x", "Missing persons work is strong.", Span(1, 1), ordinal=1))
+    kinds = {fu.finding.kind for fu in link_followups(tag_reports([a, essex_2016()]))}
+    assert kinds <= set(FORMAL_KINDS)
+
+
+def test_deterministic():
+    one = link_followups(tag_reports([essex_2007(), essex_2016()]))
+    two = link_followups(tag_reports([essex_2016(), essex_2007()]))
+    assert one == two
+
+
+def test_inspectorate_stated_followups_become_followups():
+    later = essex_2016()
+    earlier = EarlierInspection(2015, "PEEL: Police effectiveness 2015 – An inspection of Essex Police",
+                                Span(310, 310), url="www.justiceinspectorates.gov.uk/hmic/publications/police-effectiveness-2015-essex/")
+    later.recalled = [RecalledFinding(earlier, "area-for-improvement", "adopting a structured and consistent problem-solving process",
+                                      Span(306, 306), "preventing crime", "addressed",
+                                      "it has consequently made rapid improvements against all four areas for improvement",
+                                      Span(308, 308))]
+    (fu,) = stated_followups(later)
+    assert fu.stated_by_inspectorate and fu.status == "addressed"
+    assert fu.finding.report_id.startswith("essex-police-2015-")
+    assert fu.evidence_quotes[0].span == Span(308, 308)
+    assert "stated-by-inspectorate" in fu.signals
+
+
+def test_thresholds_live_in_the_config():
+    assert 0 < CONFIG["evidence"]["min_similarity"] < 1
+    assert CONFIG["cues"]["positive"] and CONFIG["cues"]["negative"]
