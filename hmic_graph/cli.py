@@ -1,0 +1,188 @@
+"""The hmic-graph command line: argument handling and printing only; work is done by modules.
+
+Each command is one function delegating to its module. Errors on bad input are one line on
+stderr ("FILE: problem") and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from .model import HmicError, Report
+
+app = typer.Typer(
+    name="hmic-graph",
+    help="A knowledge graph of HMIC police inspection reports: forces, judgements, "
+    "recommendations and what later inspections say about them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(message, markup=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+# -- build -------------------------------------------------------------------------------
+
+@app.command()
+def build(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Report files (.txt, .pdf) or directories; none = the bundled sample reports.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory.")] = Path("out"),
+    include_contacts: Annotated[bool, typer.Option("--include-contacts", help="Keep force contacts' names, phones and e-mails (personal data).")] = False,
+    validate: Annotated[bool, typer.Option("--validate/--no-validate", help="Check the graph against the SHACL shapes.")] = True,
+) -> None:
+    """Build DIR/graph.ttl, the embedded store and the validation report from report files."""
+    from .pipeline import build as run_build
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("building", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        try:
+            result = run_build(paths or None, out_dir, include_contacts=include_contacts,
+                               progress=progress, validate=validate)
+        except HmicError as exc:
+            raise fail(str(exc)) from None
+
+    for outcome in result.inputs:
+        if outcome.status == "error":
+            err.print(f"{outcome.source}: {outcome.problem}", markup=False, soft_wrap=True)
+        elif outcome.status == "duplicate":
+            err.print(f"{outcome.source}: skipped, {outcome.problem}", markup=False, soft_wrap=True)
+
+    if result.reports:
+        table = Table(title=f"Built {len(result.reports)} report(s)", title_justify="left")
+        columns = {"judgements": "judged", "recommendation": "recs", "area-for-improvement": "AFIs",
+                   "cause-of-concern": "CoCs", "observation": "obs", "practices": "practice",
+                   "organisations": "orgs"}
+        table.add_column("report", no_wrap=True)
+        for header in columns.values():
+            table.add_column(header, justify="right")
+        for outcome in result.inputs:
+            if outcome.status == "built":
+                table.add_row(outcome.report_id, *(str(outcome.counts.get(k, 0)) for k in columns))
+        out.print(table)
+        out.print(f"{result.triples} triples → {result.graph_path}", markup=False, soft_wrap=True)
+        out.print(f"store → {result.store_path}", markup=False, soft_wrap=True)
+    v = result.validation
+    if v is not None:
+        where = getattr(v, "text_path", None) or out_dir
+        line = (f"validation: {len(getattr(v, 'violations', []))} violation(s), "
+                f"{len(getattr(v, 'warnings', []))} warning(s) → {where}")
+        if result.conforms:
+            out.print(line, markup=False)
+        else:
+            err.print(f"{out_dir}: the graph does not conform to the SHACL shapes; {line}", markup=False)
+    elif result.reports:
+        out.print("validation: not run")
+    if not result.reports:
+        raise fail(f"{out_dir}: nothing built")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+# -- extract -----------------------------------------------------------------------------
+
+def report_as_json(report: Report) -> dict:
+    """The records of a report as plain data (the document's lines left out: they are the file)."""
+    data = dataclasses.asdict(report)
+    doc = data.pop("document")
+    data["document"] = {k: doc[k] for k in ("source", "sha256", "media_type", "size")}
+    data["document"]["lines"] = len(doc["lines"])
+    data.pop("sections", None)
+    data["report_id"] = report.info.report_id
+    return data
+
+
+def _span(span) -> str:
+    return f"{span.start}-{span.end}" if span else ""
+
+
+def print_report_tables(report: Report) -> None:
+    info = report.info
+    out.print(f"[bold]{info.title}[/bold]")
+    out.print(f"report {info.report_id} · force {info.force_name} · {info.programme_label} · "
+              f"{info.year}-{info.month or '??'} · ISBN {info.isbn or '-'} · lines {_span(info.span)}")
+    if report.judgements:
+        t = Table(title="Judgements")
+        for c in ("area", "parent", "grade", "lines"):
+            t.add_column(c)
+        for j in report.judgements:
+            t.add_row(j.area, j.parent_area or "", j.grade or "ungraded" + (" ⚠" if j.grade_conflict else ""), _span(j.span))
+        out.print(t)
+    if report.findings:
+        t = Table(title="Findings")
+        for c in ("kind", "no.", "area", "text", "lines"):
+            t.add_column(c)
+        for f in report.findings:
+            number = str(f.number) if f.number is not None else str(f.ordinal or "")
+            t.add_row(f.kind + (f" ({f.observation_kind})" if f.observation_kind else ""), number,
+                      f.area, f.text[:100] + ("…" if len(f.text) > 100 else ""), _span(f.span))
+        out.print(t)
+    simple = [
+        ("Practice examples", ("area", "title", "lines"), [(p.area, p.title, _span(p.span)) for p in report.practices]),
+        ("Glossary", ("abbreviation", "expansion", "lines"), [(g.abbreviation, g.expansion, _span(g.span)) for g in report.glossary]),
+        ("Facts", ("label", "value", "unit", "lines"), [(f.label, f"{f.value:g}", f.unit or "", _span(f.span)) for f in report.facts]),
+        ("Organisations", ("name", "role", "kind", "mentions"), [(o.name, o.role, o.kind or "", str(len(o.mentions))) for o in report.organisations]),
+        ("Partnerships", ("partner", "types", "evidence"), [(p.partner_id, ", ".join(p.types), str(len(p.evidence))) for p in report.partnerships]),
+        ("Conflicts", ("what", "detail", "lines"), [(c.what, c.detail, _span(c.span)) for c in report.conflicts]),
+    ]
+    for title, columns, rows in simple:
+        if not rows:
+            continue
+        t = Table(title=title)
+        for c in columns:
+            t.add_column(c)
+        for row in rows:
+            t.add_row(*row)
+        out.print(t)
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="One report file (.txt or .pdf).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
+) -> None:
+    """Show the records extracted from one report (no graph is written)."""
+    from .extract import extract_report
+    from .ingest import read_document
+
+    if fmt not in ("json", "table"):
+        raise fail(f"--format: expected json or table, not {fmt!r}", 2)
+    try:
+        report = extract_report(read_document(file))
+    except HmicError as exc:
+        raise fail(f"{file}: {exc.problem}") from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report_as_json(report), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_report_tables(report)
+
+
+# Other commands (validate, reason, query, sparql, trace, export, network, serve, push, site)
+# are added below by their owners, one function each, delegating to their module.
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

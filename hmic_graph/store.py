@@ -1,0 +1,187 @@
+"""The embedded pyoxigraph store of a build (``DIR/store/``) and safe parameterised queries.
+
+Named graphs: one per report (``id/graph/report/<report-id>``), ``id/graph/ontology``
+(hmic.ttl), ``id/graph/taxonomy`` (grades, forces, issues, organisations ...) and
+``id/graph/links`` (follow-up links between reports). Queries see the union of all graphs
+as their default graph; the same triple in two graphs (a force's label in a report graph
+and in the gazetteer) then matches twice, so queries should use SELECT DISTINCT.
+
+Only one process may open a store read-write; queries open it read-only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from . import vocab
+from .model import HmicError
+from .serialize import ntriples_lines
+
+STORE_DIRNAME = "store"
+ONTOLOGY_FILE = "hmic.ttl"  # the only ontology file; the other ontology/*.ttl are taxonomy data
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def store_path(build_dir: Path) -> Path:
+    """Accept either a build directory or the store directory itself."""
+    build_dir = Path(build_dir)
+    return build_dir if (build_dir / "CURRENT").exists() else build_dir / STORE_DIRNAME
+
+
+def open_store(build_dir: Path, read_only: bool = True) -> ox.Store:
+    path = store_path(build_dir)
+    if not path.exists():
+        raise HmicError(str(build_dir), "no store here: run 'hmic-graph build' first")
+    try:
+        return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+    except OSError as exc:
+        raise HmicError(str(path), f"cannot open the store ({exc})") from None
+
+
+def _load_graph(store: ox.Store, graph: Graph, name: URIRef) -> None:
+    data = "\n".join(ntriples_lines(graph)).encode("utf-8")
+    if data:
+        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+
+
+def _load_files(store: ox.Store, files: list[Path], name: URIRef) -> None:
+    for path in files:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(name)))
+
+
+def load_build(build_dir: Path, report_graphs: Mapping[str, Graph], links: Graph,
+               ontology_files: list[Path]) -> Path:
+    """Write a fresh store for a build, then swap it in place of the previous one.
+
+    The store is built in a temporary directory next to its final place, so a build that
+    fails leaves the previous store intact.
+    """
+    build_dir = Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    final = build_dir / STORE_DIRNAME
+    tmp = Path(tempfile.mkdtemp(prefix=".store.", dir=build_dir))
+    try:
+        store = ox.Store(str(tmp))
+        for report_id in sorted(report_graphs):
+            _load_graph(store, report_graphs[report_id], vocab.report_graph_name(report_id))
+        _load_graph(store, links, vocab.GRAPH_LINKS)
+        _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
+        _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
+        store.flush()
+        del store  # release RocksDB's lock before the directory moves
+        old = None
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=".store-old.", dir=build_dir))
+            final.rename(old / STORE_DIRNAME)
+        tmp.rename(final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+# -- terms between rdflib and pyoxigraph ------------------------------------------------------
+
+def to_ox(value: object) -> Term:
+    """rdflib term, pyoxigraph term or plain Python value → pyoxigraph term.
+
+    A plain ``str`` is always a string literal, never an IRI: user input cannot become a
+    resource by accident. Pass a ``URIRef`` for an IRI.
+    """
+    if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return value
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, BNode):
+        return ox.BlankNode(str(value))
+    if isinstance(value, Literal):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        if value.datatype is not None:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+        return ox.Literal(str(value))
+    if isinstance(value, (bool, int, float, str)):
+        return to_ox(Literal(value))
+    raise TypeError(f"cannot bind {value!r} as an RDF term")
+
+
+def to_rdflib(term: object) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise TypeError(f"unexpected term from the store: {term!r}")
+
+
+def values_clause(bindings: Mapping[str, object]) -> str:
+    """A trailing VALUES clause binding each variable to one term.
+
+    Each value becomes a pyoxigraph term first, which validates IRIs and escapes literals
+    (N-Triples syntax), so a value can never add syntax to the query. A trailing VALUES is
+    joined with the whole WHERE pattern, so the variables need not be projected.
+    """
+    names, terms = [], []
+    for name, value in sorted(bindings.items()):
+        if not name.isidentifier():
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+        names.append(f"?{name}")
+        terms.append(str(to_ox(value)))
+    return f"\nVALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
+
+
+def _run(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None):
+    if bindings:
+        sparql = sparql + values_clause(bindings)
+    try:
+        return store.query(sparql, use_default_graph_as_union=True, prefixes=dict(vocab.PREFIXES))
+    except SyntaxError as exc:
+        raise HmicError("query", f"SPARQL syntax error: {exc}") from None
+
+
+def select(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None = None) -> list[dict[str, Node | None]]:
+    """Run a SELECT with variables bound to terms; rows as {variable: rdflib term or None}."""
+    result = _run(store, sparql, bindings)
+    if not isinstance(result, ox.QuerySolutions):
+        raise HmicError("query", "not a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: to_rdflib(row[n]) for n in names} for row in result]
+
+
+def construct(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None = None) -> Graph:
+    result = _run(store, sparql, bindings)
+    if not isinstance(result, ox.QueryTriples):
+        raise HmicError("query", "not a CONSTRUCT or DESCRIBE query")
+    g = Graph()
+    for t in result:
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return g
+
+
+def ask(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None = None) -> bool:
+    result = _run(store, sparql, bindings)
+    if not isinstance(result, ox.QueryBoolean):
+        raise HmicError("query", "not an ASK query")
+    return bool(result)
+
+
+def graph_names(store: ox.Store) -> list[str]:
+    return sorted(g.value for g in store.named_graphs())

@@ -1,0 +1,78 @@
+"""Shared fixtures. Other engineers: add fixtures below, additively."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from hmic_graph.ingest.text import document_from_bytes
+from hmic_graph.model import (
+    Conflict, ContextFact, Finding, ForceContact, GlossaryEntry, GradeCount, Judgement,
+    PracticeExample, Report, ReportInfo, Span,
+)
+from hmic_graph.resources import sample_reports
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A small report-shaped text for hand-built records: line numbers below refer to it.
+HAND_TEXT = "\n".join(f"line {i} of a hand-made report" for i in range(1, 61)) + "\n"
+
+
+def hand_built_report(force_id: str = "essex-police", force_name: str = "Essex Police",
+                      year: int = 2007, month: int = 10, text: str = HAND_TEXT) -> Report:
+    """A Report as an extractor would return it, with every kind of record filled in."""
+    doc = document_from_bytes(text.encode("utf-8"), f"{force_id}-{year}.txt")
+    info = ReportInfo(
+        title=f"{force_name} – HMIC Inspection Report", force_name=force_name, force_id=force_id,
+        programme="hmic-2007", programme_label="HMIC inspection 2007", year=year, month=month,
+        span=Span(3, 7), isbn="978-1-84726-456-5",
+    )
+    return Report(
+        document=doc,
+        info=info,
+        judgements=[
+            Judgement(area="Neighbourhood Policing", grade="Good", span=Span(10, 10),
+                      national_distribution=[GradeCount("Excellent", 2), GradeCount("Good", 25)],
+                      summary_span=Span(8, 8)),
+            Judgement(area="Child abuse", grade="Fair", span=Span(12, 12),
+                      parent_area="Protecting vulnerable people", section_grade="Fair",
+                      summary_grade="Good", grade_conflict=True),
+            Judgement(area="Missing persons", grade=None, span=Span(14, 14),
+                      parent_area="Protecting vulnerable people", ungraded=True),
+        ],
+        findings=[
+            Finding(kind="recommendation", area="Child abuse", text="The force should  review\nits CAIU staffing.",
+                    span=Span(20, 22), parent_area="Protecting vulnerable people", number=1, ordinal=1,
+                    list_span=Span(50, 51)),
+            Finding(kind="recommendation", area="Neighbourhood Policing", text="Unnumbered recommendation.",
+                    span=Span(24, 24), ordinal=2),
+            Finding(kind="observation", area="Neighbourhood Policing", text="Strong local ties.",
+                    span=Span(26, 27), ordinal=1, observation_kind="strength", issues=["neighbourhood-policing"]),
+        ],
+        practices=[
+            PracticeExample(area="Neighbourhood Policing", title="Electronic contact list", span=Span(30, 38),
+                            problem="Hard to reach.", solution="A list.", outcome="Reached.", ordinal=1,
+                            contacts=[ForceContact(role="Communications Manager", name="Jane Example",
+                                                   phone="01245 000000", email="jane@example.org",
+                                                   span=Span(38, 38))]),
+        ],
+        glossary=[GlossaryEntry("CAIU", "Child Abuse Investigation Unit", Span(55, 55))],
+        facts=[ContextFact("population", 1_700_000.0, None, "Population is 1.7 million.", Span(40, 40))],
+        conflicts=[Conflict("grade", "Child abuse: section says Fair, summary table says Good", Span(12, 12))],
+    )
+
+
+@pytest.fixture
+def hand_report() -> Report:
+    return hand_built_report()
+
+
+@pytest.fixture(scope="session")
+def samples() -> list[Path]:
+    return sample_reports()
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,120 @@
+"""The build pipeline: determinism, atomic writes, bad files among good ones, duplicates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hmic_graph import pipeline
+from hmic_graph.model import Document, HmicError, Report
+from hmic_graph.serialize import atomic_write
+
+from conftest import HAND_TEXT, hand_built_report
+
+FORCES = {"kent": ("kent-police", "Kent Police"), "essex": ("essex-police", "Essex Police")}
+
+
+def fake_extract(doc: Document) -> Report:
+    """Stands in for the extractors: the first line names the force; 'garbage' is rejected."""
+    first = doc.lines[0].text.strip()
+    if first not in FORCES:
+        raise HmicError(doc.source, "not a recognised HMIC report layout")
+    force_id, name = FORCES[first]
+    report = hand_built_report(force_id, name)
+    report.document = doc
+    return report
+
+
+@pytest.fixture
+def fake_extractor(monkeypatch):
+    monkeypatch.setattr(pipeline, "extract_report", fake_extract)
+    # SHACL is tested on its own (test_validate); these tests are about the pipeline.
+    build = pipeline.build
+    monkeypatch.setattr(pipeline, "build", lambda *a, **k: build(*a, **{"validate": False, **k}))
+
+
+def write_inputs(d: Path) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "b_kent.txt").write_text("kent\n" + HAND_TEXT)
+    (d / "a_essex.txt").write_text("essex\n" + HAND_TEXT)
+    (d / "notes.md").write_text("not a report: ignored because of its suffix")
+    return d
+
+
+def test_two_builds_are_byte_identical(tmp_path, fake_extractor):
+    inputs = write_inputs(tmp_path / "in")
+    a = pipeline.build([inputs], tmp_path / "a")
+    b = pipeline.build([inputs / "b_kent.txt", inputs / "a_essex.txt"], tmp_path / "b")
+    assert [r.info.report_id for r in a.reports] == ["essex-police-2007-10", "kent-police-2007-10"]
+    ttl_a = (tmp_path / "a" / "graph.ttl").read_bytes()
+    assert ttl_a == (tmp_path / "b" / "graph.ttl").read_bytes()
+    assert b"report:kent-police-2007-10" in ttl_a
+    assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
+    assert a.triples > 100 and (tmp_path / "a" / "store").is_dir()
+
+
+def test_bad_file_among_good_ones(tmp_path, fake_extractor):
+    inputs = write_inputs(tmp_path / "in")
+    (inputs / "c_garbage.txt").write_text("garbage\nthis is no report\n")
+    (inputs / "d_empty.txt").write_text("")
+    result = pipeline.build([inputs, tmp_path / "missing.txt"], tmp_path / "out")
+    problems = {Path(e.source).name: e.problem for e in result.errors}
+    assert problems == {
+        "c_garbage.txt": "not a recognised HMIC report layout",
+        "d_empty.txt": "empty file",
+        "missing.txt": "no such file",
+    }
+    assert not result.ok
+    assert len(result.reports) == 2
+    assert "report:essex-police-2007-10" in (tmp_path / "out" / "graph.ttl").read_text()
+
+
+def test_duplicate_content_is_ingested_once(tmp_path, fake_extractor):
+    inputs = write_inputs(tmp_path / "in")
+    (inputs / "z_copy_of_kent.txt").write_bytes((inputs / "b_kent.txt").read_bytes())
+    result = pipeline.build([inputs], tmp_path / "out")
+    statuses = {Path(i.source).name: i.status for i in result.inputs}
+    assert statuses == {"a_essex.txt": "built", "b_kent.txt": "built", "z_copy_of_kent.txt": "duplicate"}
+    assert result.errors == []
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert [i["source"] for i in manifest["inputs"]] == ["a_essex.txt", "b_kent.txt", "z_copy_of_kent.txt"]
+
+
+def test_failed_build_leaves_previous_graph_intact(tmp_path, fake_extractor, monkeypatch):
+    inputs = write_inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    pipeline.build([inputs], out)
+    before = (out / "graph.ttl").read_bytes()
+
+    def broken_turtle(graph):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "turtle_text", broken_turtle)
+    with pytest.raises(RuntimeError):
+        pipeline.build([inputs / "b_kent.txt"], out)
+    assert (out / "graph.ttl").read_bytes() == before
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_atomic_write_never_leaves_half_a_file(tmp_path):
+    target = tmp_path / "graph.ttl"
+    target.write_text("old complete content\n")
+
+    def chunks():
+        yield "@prefix hmic: <https://w3id.org/hmic-graph/ontology#> .\n"
+        raise OSError("no space left on device")
+
+    with pytest.raises(OSError):
+        atomic_write(target, chunks())
+    assert target.read_text() == "old complete content\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
+
+
+def test_nothing_buildable_writes_nothing(tmp_path, fake_extractor):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.txt").write_text("garbage\n")
+    result = pipeline.build([tmp_path / "in"], tmp_path / "out")
+    assert result.reports == [] and not result.ok
+    assert not (tmp_path / "out" / "graph.ttl").exists()

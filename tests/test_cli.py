@@ -1,0 +1,67 @@
+"""The command line through typer's CliRunner: build and extract, errors as one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hmic_graph import pipeline
+from hmic_graph.cli import app
+
+from test_build import fake_extract, write_inputs
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_extractor(monkeypatch):
+    monkeypatch.setattr(pipeline, "extract_report", fake_extract)
+
+
+def test_build_writes_graph_and_store(tmp_path, fake_extractor):
+    inputs = write_inputs(tmp_path / "in")
+    result = runner.invoke(app, ["build", str(inputs), "--out", str(tmp_path / "out"), "--no-validate"])
+    assert result.exit_code == 0, result.output
+    assert "essex-police-2007-10" in result.stdout
+    assert (tmp_path / "out" / "graph.ttl").is_file()
+    assert (tmp_path / "out" / "store").is_dir()
+
+
+def test_build_with_a_bad_file_exits_non_zero_with_one_line(tmp_path, fake_extractor):
+    inputs = write_inputs(tmp_path / "in")
+    (inputs / "c_bad.txt").write_text("garbage\n")
+    result = runner.invoke(app, ["build", str(inputs), "--out", str(tmp_path / "out"), "--no-validate"])
+    assert result.exit_code == 1
+    assert f"{inputs / 'c_bad.txt'}: not a recognised HMIC report layout" in result.stderr
+    assert "Traceback" not in result.output
+    assert "kent-police-2007-10" in result.stdout  # the good ones were still built
+
+
+def test_build_of_nothing_fails(tmp_path):
+    result = runner.invoke(app, ["build", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "nope.txt: no such file" in result.stderr
+
+
+def test_extract_json_and_table(tmp_path, monkeypatch):
+    monkeypatch.setattr("hmic_graph.extract.extract_report", fake_extract)
+    inputs = write_inputs(tmp_path / "in")
+    result = runner.invoke(app, ["extract", str(inputs / "b_kent.txt"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["report_id"] == "kent-police-2007-10"
+    assert data["findings"][0]["number"] == 1
+    assert "lines" not in data["document"] or isinstance(data["document"]["lines"], int)
+    table = runner.invoke(app, ["extract", str(inputs / "b_kent.txt")])
+    assert table.exit_code == 0
+    assert "Child abuse" in table.stdout and "Findings" in table.stdout
+
+
+def test_extract_bad_file_is_one_line(tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    result = runner.invoke(app, ["extract", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{bad}: empty file"

@@ -1,0 +1,128 @@
+"""records → RDF: IRIs, provenance, personal data, line spans, determinism."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from hmic_graph import vocab
+from hmic_graph.rdf import report_graph
+from hmic_graph.rdf.report import grade_scale_id
+from hmic_graph.serialize import turtle_text
+from hmic_graph.vocab import HMIC, ID, SCHEMA
+
+from conftest import hand_built_report
+
+REPORT = ID["report/essex-police-2007-10"]
+
+
+def test_report_node_iris_and_provenance(hand_report):
+    g = report_graph(hand_report)
+    assert (REPORT, RDF.type, HMIC.InspectionReport) in g
+    assert (REPORT, HMIC.aboutForce, ID["force/essex-police"]) in g
+    assert g.value(REPORT, DCTERMS.issued) == Literal("2007-10", datatype=XSD.gYearMonth)
+    assert g.value(REPORT, SCHEMA.isbn) == Literal("978-1-84726-456-5")
+    assert g.value(ID["programme/hmic-2007"], RDFS.label) == Literal("HMIC inspection 2007", lang="en")
+    source = g.value(REPORT, PROV.wasDerivedFrom)
+    assert source == ID[f"source/{hand_report.document.sha256}"]
+    assert g.value(source, HMIC.sha256) == Literal(hand_report.document.sha256)
+    assert g.value(source, DCTERMS.source) == Literal("essex-police-2007.txt")
+    assert g.value(source, HMIC.lineCount) == Literal(60, datatype=XSD.positiveInteger)
+
+
+def test_findings_follow_contract(hand_report):
+    g = report_graph(hand_report)
+    rec1 = URIRef(str(REPORT) + "/recommendation/1")
+    assert (rec1, RDF.type, HMIC.Recommendation) in g
+    assert (rec1, HMIC.inReport, REPORT) in g
+    assert g.value(rec1, HMIC.text) == Literal("The force should review its CAIU staffing.")
+    assert g.value(rec1, HMIC.recommendationNumber) == Literal(1, datatype=XSD.positiveInteger)
+    assert g.value(rec1, HMIC.listLineStart) == Literal(50, datatype=XSD.positiveInteger)
+    area = g.value(rec1, HMIC.inArea)
+    assert area == ID["area/hmic-2007/child-abuse"]
+    assert g.value(area, SKOS.prefLabel) == Literal("Child abuse", lang="en")
+    assert g.value(area, SKOS.broader) == ID["area/hmic-2007/protecting-vulnerable-people"]
+    rec2 = URIRef(str(REPORT) + "/recommendation/2")
+    assert g.value(rec2, HMIC.recommendationNumber) is None  # unnumbered stays unnumbered
+    obs = URIRef(str(REPORT) + "/observation/1")
+    assert g.value(obs, HMIC.observationKind) == Literal("strength")
+    assert (obs, HMIC.addressesIssue, ID["issue/neighbourhood-policing"]) in g
+
+
+def test_judgements_grades_and_national_counts(hand_report):
+    g = report_graph(hand_report)
+    j = ID["report/essex-police-2007-10/judgement/neighbourhood-policing"]
+    assert g.value(j, HMIC.grade) == ID["grade/hmic-2007/good"]
+    assert (ID["grade/hmic-2007/good"], SKOS.inScheme, ID["grade/hmic-2007"]) in g
+    counts = {g.value(c, HMIC.grade): g.value(c, HMIC.forceCount).toPython() for c in g.objects(j, HMIC.nationalCount)}
+    assert counts == {ID["grade/hmic-2007/excellent"]: 2, ID["grade/hmic-2007/good"]: 25}
+    child = ID["report/essex-police-2007-10/judgement/protecting-vulnerable-people-child-abuse"]
+    assert g.value(child, HMIC.gradeConflict) == Literal(True)
+    assert g.value(child, HMIC.summaryGrade) == ID["grade/hmic-2007/good"]
+    ungraded = ID["report/essex-police-2007-10/judgement/protecting-vulnerable-people-missing-persons"]
+    assert (ungraded, RDF.type, HMIC.Judgement) in g and g.value(ungraded, HMIC.grade) is None
+
+
+def test_grade_scale_by_programme():
+    assert grade_scale_id("hmic-2007", 2007) == "hmic-2007"
+    assert grade_scale_id("peel-effectiveness-2016", 2017) == "peel-2014"
+    assert grade_scale_id("peel-2021", 2022) == "peel-2021"
+
+
+def test_unknown_grade_is_left_without_scheme(hand_report):
+    hand_report.judgements[0].grade = "Requires improvement"  # not on the 2007 scale
+    g = report_graph(hand_report)
+    node = ID["grade/hmic-2007/requires-improvement"]
+    assert g.value(node, SKOS.inScheme) is None  # so SHACL flags it instead of it passing
+
+
+def test_contacts_dropped_by_default(hand_report):
+    text = turtle_text(report_graph(hand_report))
+    assert "Communications Manager" in text
+    for personal in ("Jane Example", "01245 000000", "jane@example.org"):
+        assert personal not in text
+    g = report_graph(hand_report)
+    assert not list(g.triples((None, SCHEMA.name, None)))
+
+
+def test_contacts_kept_with_include_contacts(hand_report):
+    g = report_graph(hand_report, include_contacts=True)
+    contact = ID["report/essex-police-2007-10/practice/1/contact/1"]
+    assert g.value(contact, SCHEMA.name) == Literal("Jane Example")
+    assert g.value(contact, SCHEMA.telephone) == Literal("01245 000000")
+    assert g.value(contact, SCHEMA.email) == Literal("jane@example.org")
+
+
+def test_every_extracted_node_has_lines_and_label(hand_report):
+    g = report_graph(hand_report)
+    shared = {HMIC.PoliceForce, HMIC.Programme, HMIC.InspectionArea, HMIC.Grade, HMIC.SourceDocument,
+              SKOS.ConceptScheme}
+    typed = set(g.subjects(RDF.type, None))
+    extracted = [s for s in typed if not set(g.objects(s, RDF.type)) & shared]
+    assert len(extracted) >= 12
+    for node in extracted:
+        start, end = g.value(node, HMIC.lineStart), g.value(node, HMIC.lineEnd)
+        assert start is not None and end is not None, node
+        assert 1 <= start.toPython() <= end.toPython() <= 60, node
+    for node in typed:
+        assert g.value(node, RDFS.label) is not None, node
+
+
+def test_no_blank_nodes(hand_report):
+    g = report_graph(hand_report, include_contacts=True)
+    assert all(isinstance(t, (URIRef, Literal)) for triple in g for t in triple)
+
+
+def test_same_records_same_turtle():
+    a = turtle_text(report_graph(hand_built_report()))
+    b = turtle_text(report_graph(hand_built_report()))
+    assert a == b
+
+
+def test_turtle_round_trips(hand_report):
+    g = report_graph(hand_report, include_contacts=True)
+    hand_report.findings[0].text = 'Quotes " and \\ backslash\tand tab'
+    g = report_graph(hand_report, include_contacts=True)
+    parsed = Graph().parse(data=turtle_text(g), format="turtle")
+    assert len(parsed) == len(g)
+    assert set(parsed) == set(g)
