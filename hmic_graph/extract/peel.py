@@ -288,7 +288,8 @@ class _Item:
 
     def text(self) -> str:
         parts = [_ITEM_START.sub("", self.lines[0].text, count=1)] + [ln.text for ln in self.lines[1:]]
-        return clean_finding_text(" ".join(parts))
+        # A list item's joining '; and' belongs to the list, not to the finding.
+        return re.sub(r"\s*[;,]\s*(?:and|or)?$", "", clean_finding_text(" ".join(parts)))
 
     def span(self) -> Span:
         return Span(self.lines[0].number, self.lines[-1].number)

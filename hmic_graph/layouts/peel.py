@@ -289,11 +289,12 @@ def _sections(
 ) -> list[Section]:
     last_line = doc.lines[-1].number if doc.lines else 1
     starts: list[tuple[int, str, str]] = []
-    cover_end = (contents.start - 1) if contents else body_start - 1
+    first_heading = headings[0][0] if headings else last_line + 1
+    # Without a contents page the cover runs up to the first heading.
+    cover_end = (contents.start - 1) if contents else first_heading - 1
     if cover_end >= 1:
         starts.append((1, "cover", "Cover"))
-    first_heading = headings[0][0] if headings else last_line + 1
-    if first_heading > body_start:
+    if contents and first_heading > body_start:
         starts.append((body_start, "front-matter", "Front matter"))
     starts.extend(headings)
     sections: list[Section] = []

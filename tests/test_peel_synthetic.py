@@ -1,0 +1,153 @@
+"""PEEL extraction on small synthetic reports (tests/data/peel/) and on single sentences.
+
+The fixtures exercise what the Essex sample does not: '- 1.' bullets, a bullet cut by a
+page break and a footnote, a trailing footnote number, a cause of concern with its
+recommendations, a report without a contents page, a legitimacy sibling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hmic_graph.extract.peel import clean_finding_text, extract_peel, grade_statement
+from hmic_graph.extract.recalled import recalled_items
+from hmic_graph.ingest.text import document_from_bytes, read_text
+from hmic_graph.model import HmicError, Report
+
+DATA = Path(__file__).parent / "data" / "peel"
+Q_PREVENT = "How effective is the force at preventing crime, tackling anti-social behaviour and keeping people safe?"
+Q_VULNERABLE = "How effective is the force at protecting those who are vulnerable from harm, and supporting victims?"
+Q_SOC = "How effective is the force at tackling serious and organised crime?"
+
+
+@pytest.fixture(scope="module")
+def kent() -> Report:
+    return extract_peel(read_text(DATA / "effectiveness_2015_synthetic.txt"))
+
+
+def test_synthetic_info(kent: Report) -> None:
+    assert kent.info.programme == "peel-effectiveness-2015"
+    assert kent.info.force_id == "kent-police"
+    assert (kent.info.year, kent.info.month) == (2016, 2)
+    assert kent.info.report_id == "kent-police-2016-02"
+
+
+def test_numbered_dash_bullets_wrapped_and_trailing_footnote_number(kent: Report) -> None:
+    afis = [f for f in kent.findings_of("area-for-improvement") if f.area == Q_PREVENT]
+    assert [(f.span.start, f.span.end) for f in afis] == [(69, 70), (71, 72)]
+    assert afis[0].text == (
+        "The force should improve the way it shares information with partner organisations so that "
+        "crime prevention activity is co-ordinated across the county."
+    )
+    # ' too often.15': the continuation is indented and ends with a footnote number.
+    assert afis[1].text == "The force should ensure that neighbourhood officers are not taken away from their duties too often."
+
+
+def test_bullet_interrupted_by_page_break_and_footnote(kent: Report) -> None:
+    afis = [f for f in kent.findings_of("area-for-improvement") if f.area == Q_VULNERABLE]
+    assert len(afis) == 2
+    assert afis[0].text == (
+        "The force should improve its investigation of child sexual exploitation cases so that "
+        "victims are safeguarded at the earliest opportunity."
+    )
+    assert (afis[0].span.start, afis[0].span.end) == (103, 111)  # the span keeps the interrupted lines
+    assert afis[1].text == "The force should ensure that its officers are trained to recognise vulnerability and respond appropriately."
+    assert [f.ordinal for f in kent.findings_of("area-for-improvement")] == [1, 2, 3, 4]
+
+
+def test_cause_of_concern_with_recommendations(kent: Report) -> None:
+    causes = kent.findings_of("cause-of-concern")
+    assert len(causes) == 1
+    assert causes[0].area == Q_VULNERABLE and causes[0].span.start == 90
+    assert causes[0].text.startswith("Kent Police does not have a good enough understanding of the risks")
+    recs = kent.findings_of("recommendation")
+    assert [r.text for r in recs] == [
+        "review its approach to missing children so that officers understand the risks children face when they go missing",
+        "ensure that all domestic abuse risk assessments are reviewed by a supervisor within 24 hours.",
+    ]
+    assert all(r.area == Q_VULNERABLE for r in recs)
+    assert [(r.span.start, r.span.end, r.ordinal) for r in recs] == [(96, 97, 1), (98, 99, 2)]
+    # The lead-in sentence is neither a cause nor a recommendation.
+    assert not any(f.text.startswith("To address") for f in kent.findings)
+
+
+def test_grades_from_summary_block_and_summary_of_findings(kent: Report) -> None:
+    grades = {j.area: j for j in kent.judgements}
+    overall = next(j for j in kent.judgements if j.overall)
+    assert overall.grade == "Requires improvement" and overall.span.start == 37
+    assert grades[Q_PREVENT].grade == "Good" and grades[Q_PREVENT].span.start == 63
+    assert grades[Q_VULNERABLE].grade == "Inadequate" and grades[Q_VULNERABLE].summary_span.start == 47
+    # No summary of findings for this question: its grade comes from the overall summary.
+    assert grades[Q_SOC].grade == "Good" and grades[Q_SOC].span.start == 51
+    # 'Last year we judged the force to be good' is last year's grade.
+    last_year = kent.earlier[0]
+    assert (last_year.title, last_year.year, last_year.grade) == ("PEEL: Police effectiveness 2014", 2014, "Good")
+
+
+def test_recalled_finding_that_remains_a_concern_is_recurring(kent: Report) -> None:
+    assert len(kent.recalled) == 1
+    recalled = kent.recalled[0]
+    assert recalled.text == "the force should improve its analysis of anti-social behaviour"
+    assert recalled.kind == "area-for-improvement"
+    assert recalled.status == "recurring"
+    assert recalled.status_evidence.startswith("The force still does not analyse")
+    assert recalled.area == Q_PREVENT and recalled.span.start == 59
+
+
+def test_legitimacy_report_without_contents_page() -> None:
+    report = extract_peel(read_text(DATA / "legitimacy_2016_no_contents.txt"))
+    assert report.info.programme == "peel-legitimacy-2016"
+    assert report.info.force_id == "cheshire-constabulary"
+    question = "To what extent does the force treat all of the people it serves with fairness and respect?"
+    assert [s.title for s in report.sections if s.kind == "question"] == [question]
+    assert report.sections[0].kind == "cover" and report.sections[0].span.end == 4
+    grades = {j.area: j.grade for j in report.judgements}
+    assert grades[question] == "Good"
+    assert [f.text for f in report.findings] == [
+        "The force should ensure that it monitors the use of stop and search powers and publishes the results."
+    ]
+    recalled = report.recalled[0]
+    assert recalled.earlier.title == "PEEL: Police legitimacy 2015"
+    assert recalled.status == "partly-addressed"  # 'some improvements, but there is further work to do'
+
+
+def test_not_a_peel_cover_is_a_readable_error() -> None:
+    doc = document_from_bytes(b"Some other report\n\nHow effective is the force at X?\n", "other.txt")
+    with pytest.raises(HmicError, match="other.txt: PEEL report without"):
+        extract_peel(doc)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Essex Police is good at keeping people safe and reducing crime.", "Good"),
+        ("Kent Police requires improvement in keeping people safe.", "Requires improvement"),
+        ("In this inspection, we judge the force to require improvement in how it protects victims.", "Requires improvement"),
+        ("Our overall judgment is an improvement on last year, when we judged the force to require improvement.", None),
+        ("In HMIC's 2015 effectiveness (vulnerability) report, we assessed Essex Police as inadequate.", None),
+        ("The force was good at this in 2015.", None),
+    ],
+)
+def test_only_present_tense_grade_sentences_are_current(sentence: str, expected: str | None) -> None:
+    found = grade_statement(sentence)
+    assert (found[0] if found else None) == expected
+
+
+def test_enumerated_recall_is_split_one_finding_each() -> None:
+    items = recalled_items(
+        "HMIC's 2015 effectiveness report⁷ identified three areas for improvement regarding patrols: "
+        "visible patrolling; sharing information with partners; and lastly, reviewing tactics."
+    )
+    assert items == [
+        ("area-for-improvement", "visible patrolling"),
+        ("area-for-improvement", "sharing information with partners"),
+        ("area-for-improvement", "reviewing tactics"),
+    ]
+    assert recalled_items("In HMIC's 2015 effectiveness report, we identified 1,000 such incidents.") == []
+
+
+def test_footnote_markers_are_stripped_from_finding_text() -> None:
+    assert clean_finding_text("victims¹⁹, ²⁰ and *partners* in 2016.15") == "victims and partners in 2016."
+    assert clean_finding_text("in the 12 months to 30 June 2016") == "in the 12 months to 30 June 2016"
