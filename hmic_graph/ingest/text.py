@@ -6,9 +6,11 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
+from itertools import accumulate
 from pathlib import Path
 
 from ..model import Document, HmicError, Line, Paragraph, Span
+from .unwrap import unwrap_if_hard_wrapped
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -74,7 +76,10 @@ def lines_from_text(text: str) -> list[Line]:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if raw and raw[-1] == "":
         raw.pop()  # a final newline ends the last line; it does not start another
-    cleaned = [clean_line(t) for t in raw]
+    # pdftotext marks each new page with a form feed: keep it as the line's page.
+    paged = "\f" in text
+    pages = list(accumulate((t.count("\f") for t in raw), initial=1))[:-1] if paged else []
+    cleaned = [clean_line(t.replace("\f", "")) for t in raw]
     headers = _running_headers(cleaned)
     lines: list[Line] = []
     seen_date = False
@@ -90,8 +95,9 @@ def lines_from_text(text: str) -> list[Line]:
             furniture = True
         elif stripped in headers:
             furniture = True
-        lines.append(Line(number=i, text=t, furniture=furniture))
-    return lines
+        page = pages[i - 1] + raw[i - 1].count("\f") if paged else None
+        lines.append(Line(number=i, text=t, page=page, furniture=furniture))
+    return unwrap_if_hard_wrapped(lines)
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
