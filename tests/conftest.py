@@ -76,3 +76,12 @@ def samples() -> list[Path]:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session", name="sample_reports")
+def _sample_reports_fixture() -> dict:
+    """File name → Report for every bundled sample report (extracted once per session)."""
+    from hmic_graph.extract import extract_report
+    from hmic_graph.ingest import read_document
+
+    return {path.name: extract_report(read_document(path)) for path in sample_reports()}

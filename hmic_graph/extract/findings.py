@@ -33,7 +33,7 @@ OBSERVATION_KINDS = {
     "work-in-progress": "work-in-progress",
     "areas-for-improvement": "area-for-improvement",
 }
-_BODY_KINDS = {"area", "national-context", "context", "strengths", "work-in-progress",
+_BODY_KINDS = {"area", "national-context", "area-context", "strengths", "work-in-progress",
                "areas-for-improvement"}
 
 

@@ -8,7 +8,7 @@ Each area opens with its heading followed by a GRADE line, the national grade di
 
 Sections are leaf sections that do not overlap and together cover every body line:
 an area is split into its header ('area': heading, GRADE, national distribution) and its
-sub-sections ('national-context', 'context', 'strengths', 'work-in-progress',
+sub-sections ('national-context', 'area-context', 'strengths', 'work-in-progress',
 'areas-for-improvement', 'developing-practice'), each carrying ``area`` and ``parent``.
 """
 
@@ -45,7 +45,7 @@ _FRONT: list[tuple[re.Pattern[str], str]] = [
 # Headings inside an area section.
 _AREA_SUB: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^national contextual factors$"), "national-context"),
-    (re.compile(r"^contextual factors(?: overview)?$"), "context"),
+    (re.compile(r"^contextual factors(?: overview)?$"), "area-context"),
     (re.compile(r"^strengths?$"), "strengths"),
     (re.compile(r"^work in progress$"), "work-in-progress"),
     (re.compile(r"^(?:[a-z ]{0,60} )?areas? for improvement$"), "areas-for-improvement"),

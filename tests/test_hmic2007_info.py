@@ -1,0 +1,66 @@
+"""Report metadata of the 2007 reports: values read by hand from each cover."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from hmic2007_samples import FIXTURES, sample
+
+from hmic_graph.extract import extract_report
+from hmic_graph.extract.hmic2007 import extract_hmic2007
+from hmic_graph.ingest import read_document
+from hmic_graph.model import HmicError, Span
+
+
+@pytest.mark.parametrize("name, force_id, force_name, isbn", [
+    ("essex", "essex-police", "Essex Police", "978-1-84726-456-5"),
+    ("hertfordshire", "hertfordshire-constabulary", "Hertfordshire Constabulary", "978-1-84726-461-9"),
+    ("cheshire", "cheshire-constabulary", "Cheshire Constabulary", "978-1-84726-448-0"),
+    ("norfolk", "norfolk-constabulary", "Norfolk Constabulary", "978-1-84726-469-5"),
+])
+def test_force_date_isbn_programme(name: str, force_id: str, force_name: str, isbn: str) -> None:
+    info = sample(name).info
+    assert (info.force_id, info.force_name, info.isbn) == (force_id, force_name, isbn)
+    assert (info.year, info.month, info.day) == (2007, 10, None)
+    assert info.report_id == f"{force_id}-2007-10"
+    assert (info.programme, info.programme_label) == ("hmic-2007", "HMIC inspection 2007")
+    assert info.assessment_period == "April 2006 to July 2007"
+    assert info.title == f"{force_name} – HMIC Inspection Report"
+
+
+def test_info_spans_point_at_the_cover() -> None:
+    # Essex: force on line 7, ISBN on line 17; Norfolk fuses title, force and date on line 5.
+    assert sample("essex").info.span == Span(7, 17)
+    assert sample("norfolk").info.span == Span(5, 11)
+
+
+def test_dispatcher_reaches_the_2007_extractor() -> None:
+    from hmic2007_samples import FILES
+    from hmic_graph.resources import SAMPLE_REPORTS_DIR
+    report = extract_report(read_document(SAMPLE_REPORTS_DIR / FILES["cheshire"]))
+    assert report.info.programme == "hmic-2007"
+    assert len(report.judgements) == 6
+
+
+def test_unknown_force_is_one_readable_error() -> None:
+    with pytest.raises(HmicError) as err:
+        extract_hmic2007(read_document(FIXTURES / "unknown_force.txt"))
+    assert err.value.problem == "cannot find the police force this report is about"
+    assert str(err.value) == "unknown_force.txt: cannot find the police force this report is about"
+
+
+def test_report_serialises_with_asdict() -> None:
+    data = dataclasses.asdict(sample("essex"))
+    text = json.dumps(data, default=str)
+    assert '"isbn": "978-1-84726-456-5"' in text
+    assert data["findings"][0]["span"] == {"start": 386, "end": 388}
+
+
+def test_extraction_is_deterministic() -> None:
+    from hmic2007_samples import FILES
+    from hmic_graph.resources import SAMPLE_REPORTS_DIR
+    doc = read_document(SAMPLE_REPORTS_DIR / FILES["norfolk"])
+    first, second = extract_hmic2007(doc), extract_hmic2007(doc)
+    assert dataclasses.asdict(first) == dataclasses.asdict(second)
