@@ -226,3 +226,17 @@ def test_deterministic(report: Report) -> None:
         (f.kind, f.ordinal, f.text, f.span) for f in report.findings
     ]
     assert [(r.text, r.status) for r in again.recalled] == [(r.text, r.status) for r in report.recalled]
+
+
+def test_force_in_numbers_outcome_figures(report: Report) -> None:
+    facts = {f.label: f for f in report.facts}
+    assert set(facts) == {
+        "Charged/summonsed",
+        "Evidential difficulties: suspect identified but victim does not support action",
+        "Investigation completed but no suspect identified",
+    }
+    charged = facts["Charged/summonsed"]
+    assert (charged.value, charged.unit) == (9.7, "%")
+    assert charged.text == "Charged/summonsed: Essex Police 9.7%, England and Wales 12.1%"
+    assert (charged.span.start, charged.span.end) == (104, 111)
+    assert facts["Investigation completed but no suspect identified"].value == 44.5

@@ -151,3 +151,22 @@ def test_enumerated_recall_is_split_one_finding_each() -> None:
 def test_footnote_markers_are_stripped_from_finding_text() -> None:
     assert clean_finding_text("victims¹⁹, ²⁰ and *partners* in 2016.15") == "victims and partners in 2016."
     assert clean_finding_text("in the 12 months to 30 June 2016") == "in the 12 months to 30 June 2016"
+
+
+def test_2017_variants_badge_judged_to_be_and_glossary() -> None:
+    report = extract_peel(read_text(DATA / "effectiveness_2017_variants.txt"))
+    assert (report.info.year, report.info.month, report.info.day) == (2018, 3, 22)
+    overall = next(j for j in report.judgements if j.overall)
+    assert overall.grade == "Outstanding" and overall.span.start == 11  # the lone badge line
+    soc = next(j for j in report.judgements if j.area == Q_SOC)
+    assert soc.grade == "Good" and soc.span.start == 23  # 'is judged to be good at ...'
+    assert report.earlier[0].title == "PEEL: Police effectiveness 2016" and report.earlier[0].grade == "Good"
+    recalled = report.recalled[0]
+    assert recalled.status == "recurring" and recalled.status_evidence == "The force has not yet addressed this."
+    assert [(g.abbreviation, g.expansion, g.span.start) for g in report.glossary] == [
+        ("MASH", "multi-agency safeguarding hub", 32),
+        ("OCG", "organised crime group", 33),
+    ]
+    assert report.findings[0].text == (
+        "The force should engage routinely with partner agencies at a senior level to enhance intelligence sharing."
+    )

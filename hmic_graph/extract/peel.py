@@ -26,8 +26,9 @@ from ..layouts.peel import (
     segment_peel,
     strip_footnote_markers,
 )
-from ..model import Document, Finding, Judgement, Line, Report, ReportInfo, Section, Span
+from ..model import ContextFact, Document, Finding, Judgement, Line, Report, ReportInfo, Section, Span
 from .forces import slugify
+from .glossary import extract_glossary
 from .recalled import extract_recalled
 from .report import cover_lines, isbn, publication_date, report_force
 
@@ -42,7 +43,7 @@ _GRADES = {
 # Present-tense grade statements only: 'X is good at', 'X requires improvement in',
 # 'we judge the force to be inadequate at', 'we judge the force to require improvement in'.
 _GRADE_SENTENCE = re.compile(
-    r"\b(?:(?:is|are|remains)\s+(?P<g1>outstanding|good|inadequate)"
+    r"\b(?:(?:is|are|remains)\s+(?:(?:judged|assessed|graded)\s+(?:to\s+be\s+|as\s+)?)?(?P<g1>outstanding|good|inadequate)"
     r"|(?P<g2>requires\s+improvement)"
     r"|we\s+(?:judge|assess|grade)\s+(?:the\s+force|it|[A-Z][\w&' ]{2,60}?)\s+(?:to\s+be\s+|as\s+)?"
     r"(?P<g3>outstanding|good|inadequate|to\s+require\s+improvement|requiring\s+improvement))"
@@ -211,14 +212,18 @@ def _grade_in_prose(
     return None
 
 
-def _summary_grade(doc: Document, summaries: list[Section], question: str) -> tuple[str | None, Span] | None:
-    for section in summaries:
+def _grade_line(sections: list[Section]) -> tuple[str | None, Span] | None:
+    """A lone grade line ('Good', 'Ungraded'): the text the PDF kept of a grade badge."""
+    for section in sections:
         for para in section.paragraphs:
             text = heading_text(para.text)
             if GRADE_LINE.match(text):
                 return _as_grade(text), para.span
-    found = _grade_in_prose(doc, summaries, question, need_topic=False)
-    return found
+    return None
+
+
+def _summary_grade(doc: Document, summaries: list[Section], question: str) -> tuple[str | None, Span] | None:
+    return _grade_line(summaries) or _grade_in_prose(doc, summaries, question, need_topic=False)
 
 
 def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> list[Judgement]:
@@ -226,8 +231,11 @@ def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> li
     overview = [s for s in sections if s.kind in {"overview", "overall-judgement", "overall-summary"}]
     judged = [s for s in overview if s.kind == "overall-judgement"] or overview
     if layout.overall_question:
-        found = _grade_in_prose(doc, judged, layout.overall_question, need_topic=True)
-        if found:
+        # A lone grade line counts only under 'Overall judgment': the overall summary's
+        # lone grades belong to the questions listed there.
+        badge = _grade_line([s for s in judged if s.kind == "overall-judgement"])
+        found = badge or _grade_in_prose(doc, judged, layout.overall_question, need_topic=True)
+        if found and found[0]:
             out.append(Judgement(area=layout.overall_question, grade=found[0], span=found[1], overall=True))
     summary_block = [s for s in overview if s.kind == "overall-summary"]
     for question in layout.questions:
@@ -375,6 +383,56 @@ def _recommendations(items: list[_Item], area: str) -> list[Finding]:
     return [Finding("recommendation", area, it.text(), it.span(), number=it.number) for it in items]
 
 
+# --- force in numbers ----------------------------------------------------------------
+
+_VALUE_CELL = re.compile(r"^-?\d[\d,]*(?:\.\d+)?%?$")
+
+
+def force_in_numbers(doc: Document, sections: list[Section]) -> list[ContextFact]:
+    """Figures of the 'Force in numbers' page that survived conversion as table rows.
+
+    The page prints its labels first, then one 'force<TAB>England and Wales' header and a
+    'value<TAB>value' row per label (graphics lost the rest): the last n labels before n
+    value rows are theirs.
+    """
+    section = next((s for s in sections if s.kind == "force-in-numbers"), None)
+    if section is None:
+        return []
+    facts: list[ContextFact] = []
+    labels: list[Line] = []
+    rows: list[tuple[list[str], Line]] = []
+    header: list[str] = []
+
+    def flush() -> None:
+        for label, (cells, row) in zip(labels[-len(rows):] if rows else [], rows):
+            name = plain_text(label.text).rstrip("*")
+            unit = "%" if cells[0].endswith("%") else None
+            text = f"{name}: " + ", ".join(f"{h} {c}" for h, c in zip(header, cells))
+            value = float(cells[0].rstrip("%").replace(",", ""))
+            facts.append(ContextFact(name, value, unit, text, Span(label.number, row.number)))
+        rows.clear()
+
+    for ln in doc.lines:
+        if not (section.span.start < ln.number <= section.span.end) or ln.furniture:
+            continue
+        stripped = ln.text.strip()
+        if not stripped or is_footnote_text(stripped) or stripped.startswith("*"):
+            continue
+        cells = [c.strip() for c in stripped.split("\t") if c.strip()]
+        if len(cells) >= 2 and all(_VALUE_CELL.match(c) for c in cells):
+            if header:
+                rows.append((cells, ln))
+        elif len(cells) >= 2:
+            header = cells
+        else:
+            if rows:
+                flush()
+                labels = []
+            labels.append(ln)
+    flush()
+    return facts
+
+
 # --- entry point ----------------------------------------------------------------------
 
 
@@ -386,6 +444,8 @@ def extract_peel(doc: Document) -> Report:
     report = Report(document=doc, info=info, sections=sections)
     report.judgements = judgements(doc, layout, sections)
     report.findings = findings(doc, sections)
+    report.facts = force_in_numbers(doc, sections)
+    report.glossary = extract_glossary(doc, sections)
     report.earlier, report.recalled = extract_recalled(doc, info, sections, layout.overall_question)
     return report
 
