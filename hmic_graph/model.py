@@ -255,6 +255,8 @@ class Organisation:
     alt_labels: list[str] = field(default_factory=list)
     abbreviation: str | None = None
     mentions: list[Span] = field(default_factory=list)
+    local_type: str | None = None  # local-body type slug for force-scoped generic bodies (issue 3)
+    occurrences: list[OrganisationMention] = field(default_factory=list)  # surface + span of each mention
 
 
 @dataclass

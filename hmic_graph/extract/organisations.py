@@ -1,0 +1,679 @@
+"""Organisations in a report's text: force units, partners, and the partnerships the text shows.
+
+Recognition is rule-based and driven by files, not Python literals:
+
+* ``ontology/organisations.ttl``: national bodies (one node across forces), local body types
+  ('the county council', 'the LSCB': one node per force), unit kinds, partner kinds with
+  naming patterns for local bodies, partnership types with cue patterns;
+* ``ontology/forces.ttl``: other police forces;
+* the report's own glossary: abbreviations ('HSCB', 'CDD') expanded to the body they stand for.
+
+Identity keys (``Organisation.org_id``): national bodies ``<slug>``; bodies scoped to the
+report's force ``<force-id>/<slug>``; units ``<force-id>/unit/<slug>``; other forces their
+force id. A partnership is kept only where a sentence shows joint work (a cue pattern fires);
+every other reference stays a mention.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from ..ingest.text import paragraphs as split_paragraphs
+from ..model import (
+    Evidence,
+    Line,
+    Organisation,
+    OrganisationMention,
+    Paragraph,
+    Partnership,
+    Report,
+    Span,
+)
+from ..resources import ONTOLOGY_DIR
+from ..vocab import HMIC, ID, slug
+
+PARTNER_KIND_NS = Namespace(str(ID) + "partner-kind/")
+UNIT_KIND_NS = Namespace(str(ID) + "unit-kind/")
+PARTNERSHIP_TYPE_NS = Namespace(str(ID) + "partnership-type/")
+LOCAL_BODY_NS = Namespace(str(ID) + "local-body/")
+NATIONAL_ORG_NS = Namespace(str(ID) + "org/")
+
+# Tiers decide overlaps: a national body or glossary abbreviation (tier 0) beats anything it
+# overlaps; among tier 1 (forces, local types, unit kinds, named local bodies) the longest wins,
+# so 'Essex Police Authority' beats 'Essex Police'; a capitalised 'X Unit' (tier 2) comes last.
+TIER_NATIONAL, TIER_LOCAL, TIER_NAMED_UNIT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a piece of text resolves to, before it is scoped to a report's force."""
+
+    role: str  # 'partner' | 'unit' | 'force'
+    scope: str  # 'national' | 'local' | 'unit' | 'force'
+    key: str  # slug of the body (national/local/unit) or the force id
+    name: str  # canonical name ('Crown Prosecution Service', 'county council')
+    kind: str | None  # partner-kind slug or unit-kind slug
+    local_type: str | None = None  # local-body type slug, for force-scoped bodies
+    abbreviation: str | None = None
+    not_followed_by: str | None = None  # regex: words after the label that mean another thing
+    not_preceded_by: str | None = None  # regex: words before the label that mean another thing
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    label_targets: dict[str, Target]  # lower-cased label → target (case-insensitive match)
+    abbreviation_targets: dict[str, Target]  # abbreviation → target (case-sensitive match)
+    partner_patterns: tuple[tuple[str, str], ...]  # (suffix regex, partner kind)
+    unit_patterns: tuple[tuple[str, str], ...]  # (suffix regex, unit kind)
+    partnership_cues: tuple[tuple[str, re.Pattern[str]], ...]  # (type slug, cue regex)
+
+
+def _exclusions(g: Graph, s: URIRef) -> dict[str, str | None]:
+    after, before = g.value(s, HMIC.notFollowedBy), g.value(s, HMIC.notPrecededBy)
+    return {"not_followed_by": str(after) if after else None, "not_preceded_by": str(before) if before else None}
+
+
+def _local_name(iri: URIRef, ns: Namespace) -> str:
+    return str(iri)[len(str(ns)):]
+
+
+def _texts(g: Graph, s: URIRef, p: URIRef) -> list[str]:
+    return sorted(str(o) for o in g.objects(s, p) if isinstance(o, Literal))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Read ontology/organisations.ttl (+ forces.ttl) into lookup tables, once."""
+    g = Graph()
+    g.parse(ONTOLOGY_DIR / "organisations.ttl", format="turtle")
+    labels: dict[str, Target] = {}
+    abbreviations: dict[str, Target] = {}
+
+    def add(target: Target, names: Iterable[str], abbrs: Iterable[str]) -> None:
+        for name in names:
+            if re.fullmatch(r"[A-Z&]{2,8}", name):  # 'MPS' must not match 'MPs' (Members of Parliament)
+                abbreviations.setdefault(name, target)
+            else:
+                labels.setdefault(_norm_label(name), target)
+        for abbr in abbrs:
+            abbreviations.setdefault(abbr, target)
+
+    for s in sorted(g.subjects(RDF.type, HMIC.PartnerOrganisation)):
+        key = _local_name(s, NATIONAL_ORG_NS)
+        kind = g.value(s, HMIC.partnerKind)
+        abbrs = _texts(g, s, HMIC.abbreviation)
+        target = Target("partner", "national", key, str(g.value(s, SKOS.prefLabel)),
+                        _local_name(kind, PARTNER_KIND_NS) if kind else None,
+                        abbreviation=abbrs[0] if abbrs else None, **_exclusions(g, s))
+        add(target, [str(g.value(s, SKOS.prefLabel))] + _texts(g, s, SKOS.altLabel), abbrs)
+    for s in sorted(g.subjects(RDF.type, HMIC.LocalBodyType)):
+        key = _local_name(s, LOCAL_BODY_NS)
+        kind = g.value(s, HMIC.partnerKind)
+        abbrs = _texts(g, s, HMIC.abbreviation)
+        target = Target("partner", "local", key, str(g.value(s, SKOS.prefLabel)),
+                        _local_name(kind, PARTNER_KIND_NS) if kind else None, key,
+                        abbreviation=abbrs[0] if abbrs else None, **_exclusions(g, s))
+        add(target, [str(g.value(s, SKOS.prefLabel))] + _texts(g, s, SKOS.altLabel), abbrs)
+    unit_patterns: list[tuple[str, str]] = []
+    for s in sorted(g.subjects(RDF.type, HMIC.UnitKind)):
+        key = _local_name(s, UNIT_KIND_NS)
+        abbrs = _texts(g, s, HMIC.abbreviation)
+        target = Target("unit", "unit", key, str(g.value(s, SKOS.prefLabel)), key,
+                        abbreviation=abbrs[0] if abbrs else None)
+        if key != "specialist-unit":  # the catch-all kind has no label of its own to match
+            add(target, [str(g.value(s, SKOS.prefLabel))] + _texts(g, s, SKOS.altLabel), abbrs)
+        unit_patterns += [(p, key) for p in _texts(g, s, HMIC.namePattern)]
+    partner_patterns = [
+        (str(p), _local_name(s, PARTNER_KIND_NS))
+        for s in sorted(g.subjects(RDF.type, HMIC.PartnerKind))
+        for p in g.objects(s, HMIC.namePattern)
+    ]
+    cues = tuple(
+        (_local_name(s, PARTNERSHIP_TYPE_NS), re.compile(str(p), re.I))
+        for s in sorted(g.subjects(RDF.type, HMIC.PartnershipType))
+        for p in g.objects(s, HMIC.cuePattern)
+    )
+    fg = Graph()
+    fg.parse(ONTOLOGY_DIR / "forces.ttl", format="turtle")
+    for s in sorted(fg.subjects(RDF.type, HMIC.PoliceForce)):
+        force_id = str(s).rsplit("/", 1)[-1]
+        target = Target("force", "force", force_id, str(fg.value(s, RDFS.label)), "other-police-force")
+        add(target, _texts(fg, s, RDFS.label) + _texts(fg, s, SKOS.altLabel), [])
+    # Longest suffix first so 'Primary Care Trust' is tried before 'Trust'.
+    partner_patterns.sort(key=lambda pk: (-len(pk[0]), pk))
+    unit_patterns.sort(key=lambda pk: (-len(pk[0]), pk))
+    return Gazetteer(labels, abbreviations, tuple(partner_patterns), tuple(unit_patterns), cues)
+
+
+def _norm_label(text: str) -> str:
+    text = text.replace("’", "'").replace("&", " and ")
+    return " ".join(re.sub(r"[^\w' ,-]+", " ", text.lower()).split())
+
+
+def partnership_type_label(type_slug: str) -> str:
+    return type_slug.replace("-", " ")
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    tier: int
+    target: Target
+    surface: str
+
+
+_NAME_WORD = r"[A-Z][\w'’.-]*"
+_NAME = rf"{_NAME_WORD}(?:\s+(?:(?:and|of|for|on|upon|the|&)\s+)?{_NAME_WORD}){{0,5}}"
+# Capitalised words that open a sentence or a phrase rather than a body's name.
+_NON_NAME_WORDS = {
+    "the", "a", "an", "this", "these", "that", "those", "each", "all", "both", "other", "its",
+    "their", "his", "her", "our", "some", "many", "several", "any", "every", "no", "in", "at",
+    "by", "with", "for", "and", "of", "on", "to", "from", "local", "partner", "partners",
+    "relevant", "new", "national", "regional", "force", "forces", "county", "district",
+    "borough", "city", "unitary", "one", "two", "three", "four", "five", "six", "however",
+    "where", "when", "while", "although", "following", "within", "under", "via", "whilst",
+    "also", "most", "there", "it", "they", "he", "she", "we", "joint", "police", "senior",
+    "multi-agency", "neighbourhood", "specialist", "dedicated", "central", "existing",
+    "current", "single", "strategic", "various", "further", "such", "only", "key", "main",
+    "hmic", "hm", "her", "majesty's", "chief", "deputy", "assistant", "head", "director",
+    "members", "member", "representatives", "staff", "officers", "inspectors", "is", "are",
+    "was", "were", "be", "has", "have", "had", "not", "as", "if", "but", "or", "so",
+}
+
+
+def _compile_labels(labels: Iterable[str]) -> re.Pattern[str]:
+    alternatives = sorted(set(labels), key=len, reverse=True)
+    parts = [r"\s+".join("(?:and|&)" if w == "and" else re.escape(w) for w in a.split()) for a in alternatives]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.I)
+
+
+@lru_cache(maxsize=1)
+def _label_regex() -> re.Pattern[str]:
+    return _compile_labels(gazetteer().label_targets)
+
+
+def _abbreviation_regex(abbreviations: Iterable[str]) -> re.Pattern[str] | None:
+    abbrs = sorted(set(a for a in abbreviations if a), key=len, reverse=True)
+    if not abbrs:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in abbrs) + r")(?:s|’s|'s)?(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def _partner_name_regex() -> re.Pattern[str]:
+    suffixes = "|".join(f"(?:{p})" for p, _ in gazetteer().partner_patterns)
+    return re.compile(rf"(?<![\w-])(?P<name>{_NAME})\s+(?P<suffix>{suffixes})(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def _unit_name_regex() -> re.Pattern[str]:
+    suffixes = "|".join(f"(?:{p})" for p, _ in gazetteer().unit_patterns)
+    return re.compile(rf"(?<![\w-])(?P<name>{_NAME})\s+(?P<suffix>{suffixes})(?P<plural>s?)(?![\w-])")
+
+
+def _strip_name(name: str) -> str:
+    """'The Norfolk' → 'Norfolk'; '' when only opening words remain."""
+    words = name.split()
+    while words and words[0].lower().rstrip("'’s") in _NON_NAME_WORDS | {""}:
+        words = words[1:]
+    while words and words[-1].lower() in {"and", "of", "for", "on", "the", "&"}:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def force_area(force_name: str) -> str:
+    """'Essex Police' → 'Essex', 'Cheshire Constabulary' → 'Cheshire'."""
+    return re.sub(r"\s+(?:Police(?: Service)?|Constabulary)$", "", force_name).strip()
+
+
+@dataclass
+class ReportLexicon:
+    """The gazetteer specialised to one report: its force area and its glossary abbreviations."""
+
+    force_id: str
+    force_name: str
+    area: str
+    abbreviations: dict[str, Target]
+    abbreviation_regex: re.Pattern[str] | None
+    glossary_names: dict[str, Target] = field(default_factory=dict)  # expansion label → target
+
+
+def _match_named_partner(m: re.Match[str], lex: ReportLexicon) -> Target | None:
+    gaz = gazetteer()
+    name = _strip_name(m.group("name"))
+    suffix = m.group("suffix")
+    kind = next((k for p, k in gaz.partner_patterns if re.fullmatch(p, suffix)), None)
+    if kind is None:
+        return None
+    words = name.split()
+    # 'Essex Safeguarding Children' + 'Board': peel name words into the suffix until the rest
+    # is the force area and the suffix is a local body type ('safeguarding children board').
+    for cut in range(len(words), -1, -1):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:] + [suffix])
+        local = gaz.label_targets.get(_norm_label(tail))
+        if local is not None and local.scope == "local" and (not head or head == lex.area):
+            full = f"{head} {tail}".strip()
+            return Target("partner", "local", local.key, full, local.kind, local.local_type)
+    if not name:
+        return None
+    full = f"{name} {suffix}"
+    return Target("partner", "local", slug(full), full, kind)
+
+
+# 'Neighbourhood Policing Project Team', 'Senior Management Team': groups of people, not units.
+_NOT_UNIT_LAST_WORDS = {"inspection", "project", "management", "leadership", "executive", "policing",
+                        "programme", "review", "steering", "implementation", "command", "officer"}
+
+
+def _match_named_unit(m: re.Match[str], lex: ReportLexicon) -> Target | None:
+    name = _strip_name(m.group("name"))
+    if not name or name == lex.area or name.split()[-1].lower() in _NOT_UNIT_LAST_WORDS:
+        return None
+    if m.group("plural") and " and " in name:
+        return None  # 'Eastern and Western Divisions' is two units; better none than one wrong
+    suffix = m.group("suffix")
+    kind = next((k for p, k in gazetteer().unit_patterns if re.fullmatch(p, suffix)), "specialist-unit")
+    full = f"{name} {suffix}"
+    return Target("unit", "unit", slug(full), full, kind)
+
+
+def find_matches(text: str, lex: ReportLexicon) -> list[Match]:
+    """All organisation references in ``text``, non-overlapping, in text order."""
+    gaz = gazetteer()
+    candidates: list[Match] = []
+    for m in _label_regex().finditer(text):
+        target = gaz.label_targets[_norm_label(m.group(0))]
+        tier = TIER_NATIONAL if target.scope == "national" else TIER_LOCAL
+        candidates.append(Match(m.start(), m.end(), tier, target, m.group(0)))
+    if lex.abbreviation_regex is not None:
+        for m in lex.abbreviation_regex.finditer(text):
+            abbr = re.sub(r"(?:s|’s|'s)$", "", m.group(0)) if m.group(0) not in lex.abbreviations else m.group(0)
+            target = lex.abbreviations.get(abbr) or lex.abbreviations.get(m.group(0))
+            if target is not None:
+                candidates.append(Match(m.start(), m.end(), TIER_NATIONAL, target, m.group(0)))
+    for m in _partner_name_regex().finditer(text):
+        # 'the Children's Society and Anglia Ruskin University': also try the name after each
+        # 'and', so a body named after a list is found even when the list's head is another body.
+        starts = [m.start()] + [m.start() + a.end() for a in re.finditer(r"\s(?:and|&)\s", m.group("name"))]
+        for start in starts:
+            sub = _partner_name_regex().fullmatch(text, start, m.end())
+            target = _match_named_partner(sub, lex) if sub else None
+            if target is not None:
+                lead = sub.group("name")[: len(sub.group("name")) - len(_strip_name_keep_tail(sub.group("name")))]
+                candidates.append(Match(start + len(lead), m.end(), TIER_LOCAL, target, text[start + len(lead):m.end()]))
+    for m in _unit_name_regex().finditer(text):
+        target = _match_named_unit(m, lex)
+        if target is not None:
+            lead = m.group("name")[: len(m.group("name")) - len(_strip_name_keep_tail(m.group("name")))]
+            candidates.append(Match(m.start() + len(lead), m.end(), TIER_NAMED_UNIT, target,
+                                    text[m.start() + len(lead):m.end()]))
+    candidates = [c for c in candidates
+                  if not (c.target.not_followed_by and re.match(c.target.not_followed_by, text[c.end:], re.I))
+                  and not (c.target.not_preceded_by and re.search(c.target.not_preceded_by, text[:c.start], re.I))]
+    chosen: list[Match] = []
+    for cand in sorted(candidates, key=lambda c: (c.tier, -(c.end - c.start), c.start)):
+        if all(cand.end <= c.start or cand.start >= c.end for c in chosen):
+            chosen.append(cand)
+    return sorted(chosen, key=lambda c: c.start)
+
+
+def _strip_name_keep_tail(name: str) -> str:
+    """The name with opening words removed but its own spelling kept (for offsets)."""
+    stripped = _strip_name(name)
+    if not stripped:
+        return ""
+    first = stripped.split()[0]
+    idx = name.find(first)
+    return name[idx:] if idx >= 0 else name
+
+
+# ---------------------------------------------------------------------------------------------
+# Glossary → abbreviations of this report
+
+# Expansions that name a thing, not a body ('Multi-agency Information and Data Access System').
+_NOT_A_BODY = re.compile(
+    r"\b(?:system|database|index|model|programme|plan|agreement|standard|strategy|procedure|"
+    r"officer|order|register|manager|contract|review|meeting|assessment|survey|network|process|"
+    r"planning|training|tracking|environments?)s?$",
+    re.I,
+)
+# 'Most Similar Basic Command Unit' names a comparison group of units, not a unit.
+_COMPARATOR = re.compile(r"^most similar\b", re.I)
+_MULTI_AGENCY_WORDS = re.compile(
+    r"\b(?:partnership|multi-?agency|safeguarding\b.*\bboard|criminal justice board|joint action group)\b", re.I
+)
+_UNIT_TAIL = re.compile(r"\b(?:unit|department|bureau|team|desk|centre|branch|room|hub|squad)s?$", re.I)
+
+
+def _glossary_target(expansion: str, lex: ReportLexicon) -> Target | None:
+    """What a glossary expansion names, if it is an organisation or unit."""
+    text = " ".join(expansion.split())
+    if not text or _NOT_A_BODY.search(text) or _COMPARATOR.match(text):
+        return None
+    whole = gazetteer().label_targets.get(_norm_label(text))
+    if whole is not None:
+        return whole
+    matches = find_matches(text, lex)
+    if len(matches) == 1 and matches[0].end - matches[0].start >= len(text.rstrip(". ")) - 1:
+        found = matches[0].target
+        if found.role == "force" and found.key == lex.force_id:
+            return None
+        return found
+    if _MULTI_AGENCY_WORDS.search(text):
+        name = text[0].upper() + text[1:]
+        return Target("partner", "local", slug(name), name, "multi-agency-body")
+    if _UNIT_TAIL.search(text):
+        tail_kind = next((m.target.kind for m in matches if m.target.role == "unit" and m.end >= len(text) - 1),
+                         "specialist-unit")
+        if any(m.target.role == "partner" for m in matches):
+            return None
+        name = text[0].upper() + text[1:]
+        return Target("unit", "unit", slug(name), name, tail_kind)
+    return None
+
+
+def build_lexicon(report: Report) -> ReportLexicon:
+    info = report.info
+    lex = ReportLexicon(info.force_id, info.force_name, force_area(info.force_name),
+                        dict(gazetteer().abbreviation_targets), None)
+    lex.abbreviation_regex = _abbreviation_regex(lex.abbreviations)
+    glossary_abbrs: dict[str, Target] = {}
+    for entry in sorted(report.glossary, key=lambda e: (e.abbreviation, e.expansion)):
+        abbr = entry.abbreviation.strip()
+        if not re.fullmatch(r"[A-Za-z&][A-Za-z&]{1,9}", abbr):
+            continue  # 'ACC (TP)', 'Form 40a': roles and forms, not bodies
+        target = _glossary_target(entry.expansion, lex)
+        if target is None:
+            continue
+        glossary_abbrs[abbr] = Target(target.role, target.scope, target.key, target.name, target.kind,
+                                      target.local_type, target.abbreviation or abbr)
+    lex.abbreviations.update(glossary_abbrs)
+    lex.abbreviation_regex = _abbreviation_regex(lex.abbreviations)
+    return lex
+
+
+# ---------------------------------------------------------------------------------------------
+# Text walking: paragraphs → sentences with line spans, skipping template boilerplate
+
+# Template text every report of a programme prints (HMIC's introduction, the 'National
+# contextual factors' boxes, glossary, data annex): it names bodies in general, not this
+# force's partners.
+_SKIP_START = re.compile(r"^(?:Introduction to HMIC Inspections?|National contextual factors)$", re.I)
+_SKIP_END_AFTER_INTRO = re.compile(r"^(?:Force Overview and Context|Force in numbers|Geographical description)", re.I)
+_SKIP_TO_END = re.compile(r"^(?:Appendix\b|Glossary\b|Annex [A-Z]\b)", re.I)
+_SKIP_PARAGRAPH = re.compile(r"^(?:FORCE CONTACT|Source:|For further information about these data|©|ISBN)", re.I)
+_HEADING_MAX = 80
+
+
+def _is_heading(text: str) -> bool:
+    return len(text) <= _HEADING_MAX and not re.search(r"[.;:,]$", text)
+
+
+# Section kinds (set by the layouts) that hold template text, not this force's work.
+_SKIPPED_SECTION_KINDS = {"cover", "contents", "introduction", "national-context", "glossary", "annex",
+                          "next-steps", "summary-table"}
+# Without sections, the 'National contextual factors' box runs until the force's own text.
+_BOX_END = re.compile(r"^(?:Contextual factors|Strengths|Work in progress|Areas? for improvement|GRADE\b)", re.I)
+
+
+def report_paragraphs(report: Report) -> list[Paragraph]:
+    """The report's paragraphs that may name this force's units and partners."""
+    skipped = [s.span for s in report.sections
+               if s.kind in _SKIPPED_SECTION_KINDS or re.search(r"glossary", s.title, re.I)]
+    out: list[Paragraph] = []
+    mode: str | None = None  # None, 'intro', 'box'
+    paras = split_paragraphs(report.document.lines)
+    # The contents page lists 'Appendix: Glossary' too: only its last occurrence starts the end.
+    tail = max((i for i, p in enumerate(paras) if _is_heading(p.text.strip()) and _SKIP_TO_END.match(p.text.strip())),
+               default=len(paras))
+    for i, para in enumerate(paras):
+        text = para.text.strip()
+        heading = _is_heading(text)
+        if i >= tail:
+            break
+        if heading and _SKIP_START.match(text):
+            mode = "intro" if text.lower().startswith("introduction") else "box"
+            continue
+        if mode == "intro" and heading and _SKIP_END_AFTER_INTRO.match(text):
+            mode = None
+        elif mode == "box" and heading and _BOX_END.match(text):
+            mode = None
+        if mode is not None or _SKIP_PARAGRAPH.match(text):
+            continue
+        if any(s.start <= para.span.start <= s.end for s in skipped):
+            continue
+        out.append(para)
+    return out
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    span: Span
+    line_offsets: tuple[tuple[int, int], ...]  # (char offset in text, line number)
+
+    def line_at(self, offset: int) -> int:
+        line = self.line_offsets[0][1]
+        for start, number in self.line_offsets:
+            if start > offset:
+                break
+            line = number
+        return line
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[’'\")\]]?\s+(?=[A-Z0-9‘'\"(])")
+_ABBREV_BEFORE = re.compile(r"(?:\b(?:eg|ie|etc|St|No|Mr|Mrs|Ms|Dr|Supt|Insp|Sgt|Det|Ch|cf|vs)\.|\b[A-Z]\.)$")
+_BULLET = re.compile(r"^(?:[-•●▪◦*]|\d{1,2}[.)])\s+")
+
+
+def _paragraph_lines(para: Paragraph, lines_by_number: dict[int, Line]) -> list[tuple[int, str]]:
+    out = []
+    for n in range(para.span.start, para.span.end + 1):
+        ln = lines_by_number.get(n)
+        if ln is None or ln.furniture or not ln.text.strip():
+            continue
+        out.append((n, " ".join(ln.text.split())))
+    return out
+
+
+def sentences(para: Paragraph, lines_by_number: dict[int, Line]) -> Iterator[Sentence]:
+    """Split a paragraph into sentences (and bullet items), each with its original lines."""
+    pieces = _paragraph_lines(para, lines_by_number)
+    text = " ".join(t for _, t in pieces)
+    offsets: list[tuple[int, int]] = []
+    cuts = {0}
+    pos = 0
+    for number, piece in pieces:
+        offsets.append((pos, number))
+        if pos and _BULLET.match(piece):
+            cuts.add(pos)
+        pos += len(piece) + 1
+    if text != para.text:  # paragraph built differently: fall back to one span for all
+        text, offsets, cuts = para.text, [(0, para.span.start)], {0}
+    for m in _SENTENCE_END.finditer(text):
+        if not _ABBREV_BEFORE.search(text[: m.start()]):
+            cuts.add(m.end())
+    bounds = sorted(cuts) + [len(text)]
+    for a, b in zip(bounds, bounds[1:]):
+        chunk = text[a:b]
+        if not chunk.strip():
+            continue
+        lead = len(chunk) - len(chunk.lstrip())
+        start, end = a + lead, a + len(chunk.rstrip())
+        local = tuple((max(0, o - start), n) for o, n in offsets if o < end)
+        local = tuple(x for i, x in enumerate(local) if i == len(local) - 1 or local[i + 1][0] > 0)
+        first_line = local[0][1]
+        last_line = max(n for o, n in offsets if o < end)
+        yield Sentence(text[start:end], Span(first_line, last_line), local)
+
+
+# ---------------------------------------------------------------------------------------------
+# Partnership evidence
+
+_NEGATED_CUE = re.compile(
+    r"\b(?:no|not|nor|lack(?:s|ed|ing)? (?:of|any)|absence of|without|yet to|never|little|limited)\b[^.;]{0,40}$", re.I
+)
+# A sentence about what HMIC itself does (consulting the Home Office) is not the force's work.
+_INSPECTORATE_SUBJECT = re.compile(r"^(?:HMIC|The inspectorate|Inspectors|HM Inspectors?|HMI)\b")
+_PERSONAL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\(?\b0\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
+_FORCE_ONLY_TYPES = {"force-collaboration"}
+_GENERAL_TYPES_FOR_FORCES = {"co-location", "joint-unit", "information-sharing", "joint-funding", "joint-training"}
+
+
+def scrub_personal(text: str) -> str:
+    """Evidence text never carries an e-mail address or phone number."""
+    return _PERSONAL.sub("[removed]", text)
+
+
+def partnership_types(sentence: str, partner_role: str, partner_kind: str | None) -> list[str]:
+    """Partnership types the sentence shows, [] when it is a passing mention."""
+    if _INSPECTORATE_SUBJECT.match(sentence):
+        return []
+    is_force = partner_kind == "other-police-force"
+    found: list[str] = []
+    for type_slug, cue in gazetteer().partnership_cues:
+        if type_slug in _FORCE_ONLY_TYPES and not is_force:
+            continue
+        if is_force and type_slug not in _FORCE_ONLY_TYPES | _GENERAL_TYPES_FOR_FORCES:
+            continue
+        for m in cue.finditer(sentence):
+            if not _NEGATED_CUE.search(sentence[: m.start()]):
+                found.append(type_slug)
+                break
+    specific = [t for t in found if t != "joint-working"]
+    return sorted(set(specific)) if specific else sorted(set(found))
+
+
+# ---------------------------------------------------------------------------------------------
+# The stage
+
+
+def _org_id(target: Target, force_id: str) -> str:
+    if target.scope == "national":
+        return target.key
+    if target.scope == "force":
+        return target.key
+    if target.scope == "unit":
+        return f"{force_id}/unit/{target.key}"
+    return f"{force_id}/{target.key}"
+
+
+def _display_name(target: Target, area: str) -> str:
+    """Generic local types get their force area: 'county council' → 'County council (Essex)'."""
+    if target.scope == "local" and target.name == gazetteer().label_targets.get(_norm_label(target.name), target).name \
+            and target.name.islower():
+        return f"{target.name[0].upper()}{target.name[1:]} ({area})"
+    if target.scope == "unit" and target.name.islower():
+        return f"{target.name[0].upper()}{target.name[1:]}"
+    return target.name
+
+
+def extract_organisations(report: Report) -> tuple[list[Organisation], list[Partnership]]:
+    """Units, partners and the partnerships the text shows, each with original line spans."""
+    mentions = find_mentions(report)
+    return organisations_from(mentions, report), partnerships_from(mentions)
+
+
+@dataclass(frozen=True)
+class _Found:
+    mention: OrganisationMention
+    target: Target
+    sentence: Sentence
+
+
+def find_mentions(report: Report) -> list[_Found]:
+    lex = build_lexicon(report)
+    lines_by_number = {ln.number: ln for ln in report.document.lines}
+    found: list[_Found] = []
+    for para in report_paragraphs(report):
+        for sent in sentences(para, lines_by_number):
+            for m in find_matches(sent.text, lex):
+                t = m.target
+                if t.role == "force" and t.key == lex.force_id:
+                    continue  # the report's own force is not its own partner
+                line = sent.line_at(m.start)
+                mention = OrganisationMention(
+                    surface=m.surface, org_id=_org_id(t, lex.force_id), name=_display_name(t, lex.area),
+                    role=t.role, kind=t.kind, span=Span(line, max(line, sent.line_at(m.end - 1))),
+                    abbreviation=t.abbreviation,
+                )
+                found.append(_Found(mention, t, sent))
+    return found
+
+
+def organisations_from(found: list[_Found], report: Report) -> list[Organisation]:
+    by_id: dict[str, Organisation] = {}
+    named: dict[str, str] = {}  # org id → a proper name seen in text ('Essex County Council')
+    for f in found:
+        men = f.mention
+        org = by_id.get(men.org_id)
+        if org is None:
+            org = Organisation(men.org_id, men.name, men.role, men.kind, f.target.scope in ("national", "force"),
+                               abbreviation=men.abbreviation)
+            org.local_type = f.target.local_type
+            by_id[men.org_id] = org
+        org.mentions.append(men.span)
+        org.occurrences.append(men)
+        if f.target.name != men.name or not f.target.name.islower():
+            if f.target.scope == "local" and not f.target.name.islower():
+                named.setdefault(men.org_id, f.target.name)
+        if org.abbreviation is None and men.abbreviation:
+            org.abbreviation = men.abbreviation
+    for org_id, name in named.items():
+        by_id[org_id].name = name
+    for org in by_id.values():
+        org.abbreviation = _abbreviation_used(org) or (org.abbreviation if org.national else None)
+    for org in by_id.values():
+        surfaces = {_clean_surface(m.surface) for m in org.occurrences}
+        org.alt_labels = sorted(s for s in surfaces if s and s.lower() != org.name.lower()
+                                and s != org.abbreviation)
+    return sorted(by_id.values(), key=lambda o: (o.role, o.org_id))
+
+
+def _abbreviation_used(org: Organisation) -> str | None:
+    """The abbreviation the report itself uses most for this body ('LSCB', not the gazetteer's 'ACPC')."""
+    counts: dict[str, int] = {}
+    for men in org.occurrences:
+        surface = men.surface.strip()
+        if re.fullmatch(r"[A-Z][A-Za-z&]*[A-Z](?:s|'s|’s)?", surface):
+            abbr = re.sub(r"(?:s|'s|’s)$", "", surface) if not surface.endswith("S") else surface
+            counts[abbr] = counts.get(abbr, 0) + 1
+    return min(counts, key=lambda a: (-counts[a], a)) if counts else None
+
+
+def _clean_surface(surface: str) -> str:
+    s = " ".join(surface.split())
+    return re.sub(r"^(?:the|The)\s+", "", s)
+
+
+def partnerships_from(found: list[_Found]) -> list[Partnership]:
+    by_partner: dict[str, Partnership] = {}
+    for f in found:
+        men = f.mention
+        if men.role == "unit":
+            continue
+        types = partnership_types(f.sentence.text, men.role, men.kind)
+        if not types:
+            continue
+        p = by_partner.setdefault(men.org_id, Partnership(men.org_id, []))
+        evidence = Evidence(scrub_personal(f.sentence.text), f.sentence.span)
+        if evidence not in p.evidence:
+            p.evidence.append(evidence)
+        p.types = sorted(set(p.types) | set(types))
+    for p in by_partner.values():
+        p.evidence.sort(key=lambda e: (e.span.start, e.span.end, e.text))
+        # 'joint working' only when nothing more specific is shown anywhere.
+        if len(p.types) > 1 and "joint-working" in p.types:
+            p.types.remove("joint-working")
+    return sorted(by_partner.values(), key=lambda p: p.partner_id)
