@@ -21,9 +21,13 @@ from ..layouts.peel import (
     area_of,
     heading_text,
     is_footnote_text,
+    lines_in,
+    locate,
     match_key,
     plain_text,
     segment_peel,
+    sentences_of,
+    split_sentences,
     strip_footnote_markers,
 )
 from ..model import ContextFact, Document, Finding, Judgement, Line, Report, ReportInfo, Section, Span
@@ -59,53 +63,12 @@ _ASSESSED_BETWEEN = re.compile(
     r"assessed forces? against these questions between (?P<a>[A-Z][a-z]+(?: (?:19|20)\d\d)?) and "
     r"(?P<b>[A-Z][a-z]+ (?:19|20)\d\d)"
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])['’\"”)]?\s+(?=[A-Z‘'\"“(])")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    span: Span
 
 
 def grade_label(text: str) -> str | None:
     """'requires improvement' / 'to require improvement' / 'Good' → canonical label; None otherwise."""
     key = normalise_space(re.sub(r"^to\s+", "", text.strip().lower()))
     return _GRADES.get(key)
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-def locate(doc: Document, within: Span, text: str) -> Span:
-    """The lines of ``within`` that hold ``text`` (a piece of the paragraph's words)."""
-    lines = [ln for ln in doc.lines if within.start <= ln.number <= within.end and not ln.furniture]
-    offsets: list[tuple[int, int]] = []  # (offset in joined text, line number)
-    joined = ""
-    for ln in lines:
-        words = normalise_space(ln.text)
-        if not words:
-            continue
-        offsets.append((len(joined), ln.number))
-        joined += words + " "
-    needle = normalise_space(text)
-    pos = joined.find(needle[:60])
-    if pos < 0:
-        return within
-    end = pos + len(needle) - 1
-    first = max((n for off, n in offsets if off <= pos), default=within.start)
-    last = max((n for off, n in offsets if off <= end), default=within.end)
-    return Span(first, max(first, last))
-
-
-def sentences_of(doc: Document, sections: list[Section]) -> list[Sentence]:
-    out: list[Sentence] = []
-    for section in sections:
-        for para in section.paragraphs:
-            for s in split_sentences(para.text):
-                out.append(Sentence(s, locate(doc, para.span, s)))
-    return out
 
 
 def _content_words(text: str) -> set[str]:
@@ -318,8 +281,8 @@ def list_items(doc: Document, section: Section) -> tuple[list[_Item], list[_Item
     current: _Item | None = None
     in_footnote = False
     paragraph_start = True
-    for ln in doc.lines:
-        if not (section.span.start < ln.number <= section.span.end) or ln.furniture:
+    for ln in lines_in(doc, section.span)[1:]:  # the heading line is not an item
+        if ln.furniture:
             continue
         stripped = ln.text.strip()
         if not stripped:
@@ -412,8 +375,8 @@ def force_in_numbers(doc: Document, sections: list[Section]) -> list[ContextFact
             facts.append(ContextFact(name, value, unit, text, Span(label.number, row.number)))
         rows.clear()
 
-    for ln in doc.lines:
-        if not (section.span.start < ln.number <= section.span.end) or ln.furniture:
+    for ln in lines_in(doc, section.span)[1:]:
+        if ln.furniture:
             continue
         stripped = ln.text.strip()
         if not stripped or is_footnote_text(stripped) or stripped.startswith("*"):

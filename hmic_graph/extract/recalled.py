@@ -10,10 +10,17 @@ phrases of the PEEL template, not sentences of any one report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..ingest.text import normalise_space
-from ..layouts.peel import SUPERSCRIPTS, area_of, is_footnote_text, plain_text, strip_footnote_markers
+from ..layouts.peel import (
+    SUPERSCRIPTS,
+    Sentence,
+    area_of,
+    locate,
+    plain_text,
+    sentences_of,
+    strip_footnote_markers,
+)
 from ..model import Document, EarlierInspection, FindingKind, RecalledFinding, ReportInfo, Section, Span
 
 _PILLARS = ("effectiveness", "efficiency", "legitimacy", "leadership")
@@ -75,14 +82,6 @@ _NEGATIVE = re.compile(
 )
 
 
-@dataclass
-class _Sentence:
-    text: str
-    span: Span
-    section: Section
-    para_index: int
-
-
 def _title(pillar: str, theme: str | None, year: int) -> str:
     return f"PEEL: Police {pillar}" + (f" ({theme})" if theme else "") + f" {year}"
 
@@ -114,19 +113,6 @@ def _footnotes(sections: list[Section]) -> dict[int, str]:
 def _url(text: str) -> str | None:
     m = re.search(r"(?:https?://|www\.)[^\s<>]+", text)
     return m.group(0).rstrip(".,;)") if m else None
-
-
-def _sentences(doc: Document, sections: list[Section]) -> list[_Sentence]:
-    from .peel import locate, split_sentences  # peel imports this module at load time
-
-    out: list[_Sentence] = []
-    for section in sections:
-        for i, para in enumerate(section.paragraphs):
-            if is_footnote_text(para.text):
-                continue
-            for s in split_sentences(para.text):
-                out.append(_Sentence(s, locate(doc, para.span, s), section, i))
-    return out
 
 
 def _split_enumeration(listed: str) -> list[str]:
@@ -174,7 +160,7 @@ def recalled_items(sentence: str) -> list[tuple[FindingKind, str]]:
     return []
 
 
-def status_from(window: list[_Sentence]) -> tuple[str, list[_Sentence]]:
+def status_from(window: list[Sentence]) -> tuple[str, list[Sentence]]:
     """Status decided by the first sentence that says progress (or its lack) was made."""
     for i, s in enumerate(window):
         strong, weak, negative = _STRONG.search(s.text), _WEAK.search(s.text), _NEGATIVE.search(s.text)
@@ -191,12 +177,12 @@ def status_from(window: list[_Sentence]) -> tuple[str, list[_Sentence]]:
     return "not-assessed", []
 
 
-def _window(sentences: list[_Sentence], start: int) -> list[_Sentence]:
+def _window(sentences: list[Sentence], start: int) -> list[Sentence]:
     """Sentences after a recall: the rest of its paragraph and the next two paragraphs."""
     origin = sentences[start]
-    out: list[_Sentence] = []
+    out: list[Sentence] = []
     for s in sentences[start + 1:]:
-        if s.section is not origin.section or s.para_index > origin.para_index + 2:
+        if s.section is not origin.section or s.paragraph > origin.paragraph + 2:
             break
         if _NAMED_REF.search(s.text) or (_LAST_YEAR.search(s.text) and _SAID_THAT.search(s.text)):
             break  # another recall begins
@@ -213,7 +199,7 @@ def extract_recalled(
     footnotes = _footnotes(sections)
     earlier: dict[str, EarlierInspection] = {}
     recalled: list[RecalledFinding] = []
-    sentences = _sentences(doc, sections)
+    sentences = sentences_of(doc, sections, skip_footnotes=True)
     current: EarlierInspection | None = None
     for idx, s in enumerate(sentences):
         ref = _NAMED_REF.search(s.text)
@@ -230,7 +216,7 @@ def extract_recalled(
             inspection = _earlier(earlier, title, year, s.span, url)
         elif _LAST_YEAR.search(s.text) and (_EARLIER_GRADE.search(s.text) or recalled_items(s.text)):
             inspection = _earlier(earlier, _title(pillar, None, programme_year - 1), programme_year - 1, s.span, None)
-        elif _ALSO.match(s.text) and current is not None and s.para_index == sentences[idx - 1].para_index:
+        elif _ALSO.match(s.text) and current is not None and s.paragraph == sentences[idx - 1].paragraph:
             inspection = current
         current = inspection or (current if _ALSO.match(s.text) else None)
         if inspection is None:
@@ -247,14 +233,12 @@ def extract_recalled(
         status, used = status_from(window)
         if status == "not-assessed":
             # The progress is sometimes stated first ('The force has improved how it ... Last year, ...').
-            before = [p for p in sentences[:idx] if p.section is s.section and p.para_index == s.para_index]
+            before = [p for p in sentences[:idx] if p.section is s.section and p.paragraph == s.paragraph]
             status, used = status_from(before)
         evidence = normalise_space(" ".join(u.text for u in used))
         evidence_span = Span.covering([u.span for u in used]) if used else s.span
         area = area_of(s.section) or overall_question
         for kind, text in items:
-            from .peel import locate
-
             recalled.append(
                 RecalledFinding(
                     earlier=inspection,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -72,6 +73,13 @@ class PeelLayout:
     overall_question: str | None
     questions: list[str]
     sections: list[Section] = field(default_factory=list)
+
+
+def lines_in(doc: Document, span: Span) -> list[Line]:
+    """The document's lines numbered within ``span`` (lines are kept in number order)."""
+    lo = bisect_left(doc.lines, span.start, key=lambda ln: ln.number)
+    hi = bisect_right(doc.lines, span.end, key=lambda ln: ln.number)
+    return doc.lines[lo:hi]
 
 
 def strip_footnote_markers(text: str) -> str:
@@ -158,19 +166,23 @@ def _core_questions(doc: Document, blocks: list[tuple[Paragraph, Line]], after: 
     for para, first in blocks:
         if first.number <= after or not _NUMBERED_QUESTION.match(first.text):
             continue
-        lines = [ln for ln in doc.lines if para.span.start <= ln.number <= para.span.end and ln.text.strip()]
+        lines = [ln for ln in lines_in(doc, para.span) if ln.text.strip()]
         found = [m.group("q") for ln in lines if (m := _NUMBERED_QUESTION.match(ln.text))]
         if len(found) >= 2 and len(found) == len(lines):
             return [normalise_space(q) for q in found]
     return []
 
 
-def _toc_match(heading_key: str, toc_keys: list[str]) -> bool:
-    for key in toc_keys:
-        if len(key) < 12:
-            continue
+def _toc_match(heading_key: str, toc: list[SequenceMatcher[str]]) -> bool:
+    """Is the heading a contents entry? ``toc`` holds one matcher per entry key (as seq2)."""
+    for matcher in toc:
+        key = matcher.b
         probe = heading_key[: len(key) + 3] if len(key) < len(heading_key) else heading_key
-        if SequenceMatcher(None, probe, key).ratio() >= 0.9:
+        if probe == key:
+            return True
+        matcher.set_seq1(probe)
+        # Cheap upper bounds first: most headings are nowhere near any entry.
+        if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
             return True
     return False
 
@@ -181,6 +193,8 @@ def _classify(
     """(line number, kind, title) of each heading that starts a section."""
     question_keys = {match_key(q): q for q in questions}
     toc_keys = [match_key(e) for e in toc_entries if match_key(e) not in question_keys]
+    # Entries too short to match safely ('Summary') are left out.
+    toc = [SequenceMatcher(None, "", key, autojunk=False) for key in toc_keys if len(key) >= 12]
     headings: list[tuple[int, str, str]] = []
     in_question = False
     in_annexes = False
@@ -208,7 +222,7 @@ def _classify(
             kind = "question"
             title = question_keys.get(key, title)
         if kind is None and in_question:
-            listed = _toc_match(key, toc_keys) if toc_keys else bool(_SUB_QUESTION_FALLBACK.match(title))
+            listed = _toc_match(key, toc) if toc_keys else bool(_SUB_QUESTION_FALLBACK.match(title))
             if listed:
                 kind = "sub-question" if title.endswith("?") else "sub-section"
         if kind is None:
@@ -306,7 +320,7 @@ def _sections(
             end = starts[idx + 1][0] - 1 if idx + 1 < len(starts) else last_line
         if kind in TOP_LEVEL:
             parent = title if kind == "question" else (overall_question if kind == "overview" else None)
-        lines = [ln for ln in doc.lines if start <= ln.number <= end]
+        lines = lines_in(doc, Span(start, max(start, end)))
         content = [ln for ln in lines if ln.text.strip() and not ln.furniture]
         if not content:
             continue
@@ -335,3 +349,65 @@ def area_of(section: Section) -> str | None:
     if section.kind == "overview":
         return overview_question(section.title)
     return section.parent
+
+
+# --- sentences with their lines ----------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])['’\"”)]?\s+(?=[A-Z‘'\"“(])")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a section's paragraph, with the lines it stands on."""
+
+    text: str
+    span: Span
+    section: Section
+    paragraph: int  # index of its paragraph in section.paragraphs
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _line_offsets(doc: Document, within: Span) -> tuple[str, list[tuple[int, int]]]:
+    """The words of ``within`` joined, and (offset in that text, line number) per line."""
+    offsets: list[tuple[int, int]] = []
+    joined = ""
+    for ln in lines_in(doc, within):
+        words = normalise_space(ln.text) if not ln.furniture else ""
+        if words:
+            offsets.append((len(joined), ln.number))
+            joined += words + " "
+    return joined, offsets
+
+
+def _find(joined: str, offsets: list[tuple[int, int]], within: Span, text: str, start: int = 0) -> tuple[Span, int]:
+    needle = normalise_space(text)
+    pos = joined.find(needle[:60], start)
+    if pos < 0:
+        return within, start
+    end = pos + len(needle) - 1
+    first = max((n for off, n in offsets if off <= pos), default=within.start)
+    last = max((n for off, n in offsets if off <= end), default=within.end)
+    return Span(first, max(first, last)), pos + 1
+
+
+def locate(doc: Document, within: Span, text: str) -> Span:
+    """The lines of ``within`` that hold ``text`` (a piece of the paragraph's words)."""
+    joined, offsets = _line_offsets(doc, within)
+    return _find(joined, offsets, within, text)[0]
+
+
+def sentences_of(doc: Document, sections: list[Section], skip_footnotes: bool = False) -> list[Sentence]:
+    out: list[Sentence] = []
+    for section in sections:
+        for i, para in enumerate(section.paragraphs):
+            if skip_footnotes and is_footnote_text(para.text):
+                continue
+            joined, offsets = _line_offsets(doc, para.span)
+            cursor = 0
+            for s in split_sentences(para.text):
+                span, cursor = _find(joined, offsets, para.span, s, cursor)
+                out.append(Sentence(s, span, section, i))
+    return out
