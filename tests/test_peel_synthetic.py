@@ -128,6 +128,10 @@ def test_not_a_peel_cover_is_a_readable_error() -> None:
         ("Our overall judgment is an improvement on last year, when we judged the force to require improvement.", None),
         ("In HMIC's 2015 effectiveness (vulnerability) report, we assessed Essex Police as inadequate.", None),
         ("The force was good at this in 2015.", None),
+        ("Essex Police is good at keeping people safe, an improvement on last year.", "Good"),
+        ("Most forces are good at keeping people safe.", None),
+        ("Essex Police's work with gangs is good at reaching young people.", None),
+        ("It is inadequate at protecting children.", "Inadequate"),
     ],
 )
 def test_only_present_tense_grade_sentences_are_current(sentence: str, expected: str | None) -> None:

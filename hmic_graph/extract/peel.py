@@ -54,7 +54,9 @@ _GRADE_SENTENCE = re.compile(
     r"\s+(?:at|in|when)\b(?P<topic>[^.;]*)",
     re.I,
 )
-_RECALL_OPENING = re.compile(r"^(?:In|Since)\s+HMIC's\s+(?:19|20)\d\d|^Last year\b", re.I)
+_PAST_CUE = re.compile(r"\b(?:last year|previous(?:ly)?|in (?:19|20)\d\d|HMIC['’]s (?:19|20)\d\d)\b", re.I)
+# The grade's subject: the force by any name ('Essex Police', 'the force', 'It').
+_FORCE_SUBJECT = re.compile(r"\b(?:force|constabulary|police|service|it)\s*$", re.I)
 _STOPWORDS = set(
     "the and for with its their from that this those who are how does force police effective effectively "
     "at in of to is a an".split()
@@ -90,15 +92,23 @@ def topic_overlap(question: str, topic: str) -> float:
 
 
 def grade_statement(sentence: str) -> tuple[str, str] | None:
-    """(grade, topic) of a present-tense grade sentence about the force, else None."""
-    if _RECALL_OPENING.match(sentence) or re.search(r"\blast year\b", sentence, re.I):
-        return None
-    m = _GRADE_SENTENCE.search(strip_footnote_markers(sentence))
-    if not m:
-        return None
-    raw = m.group("g1") or m.group("g2") or m.group("g3")
-    grade = grade_label(raw)
-    return (grade, m.group("topic")) if grade else None
+    """(grade, topic) of a present-tense grade sentence about the force, else None.
+
+    The force must be the subject ('Essex Police is good at', 'The force requires
+    improvement in', 'we judge the force to ...'): 'Most forces are good at ...' is not a
+    grade of this force, nor is a clause about last year or an earlier report.
+    """
+    text = strip_footnote_markers(sentence)
+    for m in _GRADE_SENTENCE.finditer(text):
+        clause = re.split(r"[,;:–—]", text[: m.start()])[-1]
+        if _PAST_CUE.search(clause):
+            continue
+        if not m.group("g3") and not _FORCE_SUBJECT.search(clause):
+            continue
+        grade = grade_label(m.group("g1") or m.group("g2") or m.group("g3"))
+        if grade:
+            return grade, m.group("topic")
+    return None
 
 
 # --- metadata -------------------------------------------------------------------------
