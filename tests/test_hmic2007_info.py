@@ -64,3 +64,18 @@ def test_extraction_is_deterministic() -> None:
     doc = read_document(SAMPLE_REPORTS_DIR / FILES["norfolk"])
     first, second = extract_hmic2007(doc), extract_hmic2007(doc)
     assert dataclasses.asdict(first) == dataclasses.asdict(second)
+
+
+def test_unknown_force_is_not_filed_under_a_neighbour_it_mentions() -> None:
+    with pytest.raises(HmicError, match="cannot find the police force"):
+        extract_hmic2007(read_document(FIXTURES / "unknown_force_mentions_neighbours.txt"))
+
+
+def test_force_from_running_header_when_the_cover_lacks_it() -> None:
+    from hmic_graph.ingest.text import document_from_bytes
+    header = "Surrey Police – HMIC Inspection Report"
+    body = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace("Surrey Police", "The force")
+    pages = body.split("\n\n")
+    text = "\n\n".join(p + (f"\n\n{header}" if i % 10 == 5 else "") for i, p in enumerate(pages))
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "no-cover-force.txt"))
+    assert report.info.force_id == "surrey-police"

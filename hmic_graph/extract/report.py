@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..model import Document, HmicError, Line, Span
-from .forces import _force_pattern, _key, find_force_in, force_names
+from .forces import _key, find_force_in
 
 MONTHS = (
     "january", "february", "march", "april", "may", "june",
@@ -89,26 +89,21 @@ def assessment_period(doc: Document) -> tuple[str, Span] | None:
 def report_force(doc: Document, cover: list[Line] | None = None) -> PrintedForce:
     """The force the report is about: the first force named on the cover.
 
-    Without a cover match, the force named most often in the text (a report names its own
-    force far more often than neighbours it collaborates with). Raises HmicError if none.
+    Without one on the cover, the force named in the running header ('Essex Police – HMIC
+    Inspection Report' at the top of every page). Never the force named most often in the
+    text: a report on a force missing from the gazetteer still mentions its neighbours, and
+    must not be filed under one of them. Raises HmicError when neither names a known force.
     """
     cover = cover_lines(doc) if cover is None else cover
     for ln in cover:
         found = find_force_in(ln.text)
         if found:
             return PrintedForce(found[0], found[1], Span(ln.number, ln.number))
-    counts: Counter[str] = Counter()
-    names = force_names()
-    pattern = _force_pattern()
-    for ln in doc.lines:
-        if ln.furniture or not ln.text.strip():
-            continue
-        for m in pattern.finditer(_key(ln.text)):
-            counts[names[m.group(0)][0]] += 1
-    if counts:
-        fid, _ = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        name = next(n for (i, n) in names.values() if i == fid)
-        return PrintedForce(fid, name, None)
+    headers = Counter(" ".join(ln.text.split()) for ln in doc.lines if ln.furniture and ln.text.strip())
+    for text, _ in sorted(headers.items(), key=lambda kv: (-kv[1], kv[0])):
+        found = find_force_in(text)
+        if found:
+            return PrintedForce(found[0], found[1], None)
     raise HmicError(doc.source, "cannot find the police force this report is about")
 
 
