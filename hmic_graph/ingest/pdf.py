@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Document, HmicError, Line
-from .text import _PAGE_NUMBER, DEFAULT_MAX_BYTES, clean_line
+from .text import _PAGE_NUMBER, DEFAULT_MAX_BYTES, clean_line, size_problem
 from .unwrap import first_word, is_item, unwrap
 
 MEDIA_TYPE = "application/pdf"
@@ -41,10 +41,6 @@ class _Row:
     bottom: float
     size: float  # text height, a stand-in for font size
     in_margin: bool
-
-
-def _size_message(size: int, max_bytes: int) -> str:
-    return f"file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-size)"
 
 
 def _open_pages(path: Path, source: str):
@@ -191,7 +187,7 @@ def read_pdf(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
         raise HmicError(source, "no such file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise HmicError(source, _size_message(size, max_bytes))
+        raise HmicError(source, size_problem(size, max_bytes))
     data = path.read_bytes()
     if not data.startswith(b"%PDF"):
         raise HmicError(source, "not a PDF file")

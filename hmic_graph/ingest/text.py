@@ -100,6 +100,11 @@ def lines_from_text(text: str) -> list[Line]:
     return unwrap_if_hard_wrapped(lines)
 
 
+def size_problem(size: int, max_bytes: int) -> str:
+    """The refusal of a file over the size limit, in the MB (MiB) the limit is set in."""
+    return f"file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit (--max-size)"
+
+
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     source = str(path)
     try:
@@ -109,9 +114,7 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     if path.is_dir():
         raise HmicError(source, "is a directory, not a report file")
     if size > max_bytes:
-        raise HmicError(
-            source, f"file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-size)"
-        )
+        raise HmicError(source, size_problem(size, max_bytes))
     data = path.read_bytes()
     return document_from_bytes(data, path.name, media_type="text/plain")
 

@@ -1,0 +1,125 @@
+"""Bad inputs end in one readable line (HmicError), never a traceback or a half-written file."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from hmic_graph.extract import extract_report
+from hmic_graph.ingest import DEFAULT_MAX_BYTES, read_document
+from hmic_graph.ingest.text import document_from_bytes
+from hmic_graph.model import HmicError
+from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+sys.path.insert(0, str(Path(__file__).parent))
+from pdf_render import render_report_pdf  # noqa: E402
+
+ESSEX_2007 = SAMPLE_REPORTS_DIR / "000_88c9294f686cd83b.txt"
+
+
+def problem_of(path: Path, **kw) -> str:
+    with pytest.raises(HmicError) as info:
+        read_document(path, **kw)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(str(info.value.source))
+    return info.value.problem
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert problem_of(tmp_path / "nowhere.txt") == "no such file"
+    assert problem_of(tmp_path / "nowhere.pdf") == "no such file"
+
+
+def test_directory_is_not_a_report(tmp_path: Path) -> None:
+    assert "directory" in problem_of(tmp_path)
+
+
+def test_empty_and_blank_files(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b" \n\n\t\n")
+    assert problem_of(tmp_path / "empty.txt") == "empty file"
+    assert problem_of(tmp_path / "blank.txt") == "empty file"
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    (tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    assert "binary" in problem_of(tmp_path / "photo.txt")
+
+
+def test_corrupt_pdf(tmp_path: Path) -> None:
+    (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(4000))
+    assert "corrupt or unreadable PDF" in problem_of(tmp_path / "junk.pdf")
+
+
+def test_truncated_pdf_is_an_error_or_a_document(tmp_path: Path) -> None:
+    whole = render_report_pdf(ESSEX_2007.read_text(encoding="utf-8"), tmp_path / "whole.pdf",
+                              "Essex Police – HMIC Inspection Report", "October 2007", max_lines=120)
+    data = whole.read_bytes()
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 200):
+        part = tmp_path / f"cut{cut}.pdf"
+        part.write_bytes(data[:cut])
+        try:
+            doc = read_document(part)
+        except HmicError as exc:
+            assert "PDF" in exc.problem
+        else:  # pdfminer rebuilt the cross-reference table: what it read is kept with pages
+            assert all(ln.page for ln in doc.lines)
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    render_report_pdf("HMIC Inspection Report\n\nEssex Police\n", tmp_path / "locked.pdf",
+                      "header", "footer", encrypt_password="secret")
+    assert "encrypted" in problem_of(tmp_path / "locked.pdf")
+
+
+def test_pdf_without_text(tmp_path: Path) -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(tmp_path / "scan.pdf"))
+    canvas.rect(100, 100, 300, 500, fill=1)  # a 'scanned page': drawing, no text
+    canvas.showPage()
+    canvas.save()
+    assert "no extractable text" in problem_of(tmp_path / "scan.pdf")
+
+
+@pytest.mark.parametrize("suffix,head", [(".txt", b"HMIC"), (".pdf", b"%PDF-1.7\n")])
+def test_oversized_file_is_refused_with_its_size(tmp_path: Path, suffix: str, head: bytes) -> None:
+    big = tmp_path / f"huge{suffix}"
+    with big.open("wb") as fh:  # sparse: 200 MB on paper, nothing on disk
+        fh.write(head)
+        fh.truncate(200 * 1024 * 1024)
+    problem = problem_of(big)
+    assert "200 MB" in problem and "50 MB limit" in problem and "--max-size" in problem
+    assert DEFAULT_MAX_BYTES == 50 * 1024 * 1024
+
+
+def test_size_limit_is_configurable(tmp_path: Path) -> None:
+    assert "limit" in problem_of(ESSEX_2007, max_bytes=10_000)
+    assert read_document(ESSEX_2007, max_bytes=10_000_000).lines
+
+
+def test_text_that_is_not_a_report(tmp_path: Path) -> None:
+    doc = document_from_bytes(b"Minutes of the parish council\n\nItem 1: potholes.\n" * 20, "minutes.txt")
+    with pytest.raises(HmicError, match="not a recognised HMIC report layout"):
+        extract_report(doc)
+
+
+def _with_unknown_force(text: str) -> str:
+    return text.replace("Essex Police", "Atlantis Constabulary").replace("Essex", "Atlantis")
+
+
+def test_report_whose_force_cannot_be_found() -> None:
+    text = ESSEX_2007.read_text(encoding="utf-8")
+    # No force of the gazetteer named anywhere: the one the report is about is unknown.
+    text = _with_unknown_force(text).replace("Kent Police", "a neighbour").replace("Kent", "a neighbour")
+    with pytest.raises(HmicError, match="police force"):
+        extract_report(document_from_bytes(text.encode("utf-8"), "atlantis.txt"))
+
+
+def test_unknown_force_is_not_replaced_by_a_neighbour_it_mentions() -> None:
+    text = _with_unknown_force(ESSEX_2007.read_text(encoding="utf-8"))  # still mentions Kent Police
+    with pytest.raises(HmicError, match="police force"):
+        extract_report(document_from_bytes(text.encode("utf-8"), "atlantis.txt"))
