@@ -174,3 +174,30 @@ def test_2017_variants_badge_judged_to_be_and_glossary() -> None:
     assert report.findings[0].text == (
         "The force should engage routinely with partner agencies at a senior level to enhance intelligence sharing."
     )
+
+
+def _snippet_report(body: str) -> Report:
+    cover = "PEEL: Police effectiveness 2016\n\nAn inspection of Kent Police\n\nMarch 2017\n\n"
+    return extract_peel(document_from_bytes((cover + body).encode("utf-8"), "snippet.txt"))
+
+
+def test_symbol_font_bullets_and_prose_after_the_list() -> None:
+    report = _snippet_report(
+        f"{Q_SOC}\n\nSerious and organised crime harms communities.\n\nAreas for improvement\n\n"
+        "\uf0b7 The force should map all organised crime groups.\n"
+        "\uf0b7 The force should work with\n  partners at a senior level.\n\n"
+        "These were discussed with the chief constable.\n"
+    )
+    assert [(f.text, f.span.start, f.span.end) for f in report.findings] == [
+        ("The force should map all organised crime groups.", 13, 13),
+        ("The force should work with partners at a senior level.", 14, 15),
+    ]
+
+
+def test_unbulleted_area_for_improvement() -> None:
+    report = _snippet_report(
+        f"{Q_SOC}\n\nSerious and organised crime harms communities.\n\nArea for improvement\n\n"
+        "The force should improve its analysis of organised crime.\n"
+    )
+    assert [f.text for f in report.findings] == ["The force should improve its analysis of organised crime."]
+    assert report.findings[0].area == Q_SOC

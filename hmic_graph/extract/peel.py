@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..ingest.text import normalise_space
 from ..layouts.peel import (
+    BULLET_GLYPHS,
     GRADE_LINE,
     SUPERSCRIPTS,
     PeelLayout,
@@ -248,7 +249,11 @@ def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> li
 
 # --- findings -------------------------------------------------------------------------
 
-_ITEM_START = re.compile(r"^\s*(?:[•●▪◦·]|[-–—](?=\s)|(?P<num>\d{1,2})[.)](?=\s))\s*(?:(?P<num2>\d{1,2})[.)]\s+)?")
+_ITEM_START = re.compile(
+    rf"^\s*(?:[{BULLET_GLYPHS}]|[-–—](?=\s)|(?P<num>\d{{1,2}})[.)](?=\s))\s*(?:(?P<num2>\d{{1,2}})[.)]\s+)?"
+)
+# An unbulleted paragraph after the bullets is one more finding only if it asks for change.
+_ASKS_FOR_CHANGE = re.compile(r"\b(?:should|must|needs? to|ought to)\b", re.I)
 _PLAIN_FOOTNOTE = re.compile(r"^\d{1,3}\s+[A-Z]")
 _LEAD_IN = re.compile(r"^(?:To address (?:this|these) causes? of concern|HMIC recommends|We recommend)\b", re.I)
 _GLUED_MARKER = re.compile(r"(?<=[a-z)’'])\d{1,2}\b(?![.,]\d)")
@@ -316,6 +321,8 @@ def list_items(doc: Document, section: Section) -> tuple[list[_Item], list[_Item
         )
         if continues and current is not None:
             current.lines.append(ln)
+        elif items and not _ASKS_FOR_CHANGE.search(stripped):
+            break  # prose after the list is not part of it
         else:
             current = _Item([ln], None, bullet=False)
             (items if items else prose).append(current)

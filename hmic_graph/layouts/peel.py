@@ -38,7 +38,9 @@ _MAIN_QUESTION_FALLBACK = re.compile(
     re.I,
 )
 _SUB_QUESTION_FALLBACK = re.compile(r"^How (?:effective(?:ly)?|much|well prepared|well does the force)\b", re.I)
-_BULLET = re.compile(r"^\s*(?:[•●▪◦·]|[-–—](?=\s)|\d{1,2}[.)](?=\s))")
+# Bullet glyphs as PDF converters print them ('\uf0b7' is the Symbol font's bullet).
+BULLET_GLYPHS = "•●▪◦·‣⁃➢\uf0b7\uf0a7\uf076"
+_BULLET = re.compile(rf"^\s*(?:[{BULLET_GLYPHS}]|[-–—](?=\s)|\d{{1,2}}[.)](?=\s))")
 
 GRADE_LINE = re.compile(r"^(Outstanding|Good|Requires improvement|Inadequate|Ungraded)$", re.I)
 
