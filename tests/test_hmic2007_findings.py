@@ -137,3 +137,14 @@ def test_bullets_on_their_own_are_separate_observations() -> None:
     # A bullet broken by page furniture (running header and date) is one observation.
     assert obs[390].span == Span(390, 396)
     assert obs[390].text.endswith("is not routinely sought, used or incorporated.")
+
+
+def test_prose_cut_after_a_dangling_word_is_rejoined() -> None:
+    # '... agreed with' / 'BCUs. The terms of reference ...' (Norfolk child abuse strengths).
+    norfolk = {o.span.start: o for o in sample("norfolk").findings_of("observation")}
+    assert norfolk[580].span == Span(580, 582)
+    assert "service level expectation agreed with BCUs. The terms" in norfolk[580].text
+    cheshire = {o.span.start: o for o in sample("cheshire").findings_of("observation")}
+    assert cheshire[869].span == Span(869, 871) and cheshire[869].text.endswith("workloads of PPU staff.")
+    # A paragraph that just lacks its full stop stays apart from the next one.
+    assert cheshire[472].span == Span(472, 476) and 478 in cheshire

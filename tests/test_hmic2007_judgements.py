@@ -100,3 +100,16 @@ def test_national_distribution_disagrees_with_national_table() -> None:
     report = fixture("national_conflict.txt")
     assert [c.forces for c in report.judgements[0].national_distribution] == [6, 14, 21, 2]
     assert [(c.what, c.span) for c in report.conflicts] == [("national-distribution", Span(35, 54))]
+
+
+def test_summary_tables_flattened_without_tabs() -> None:
+    from hmic_graph.extract.judgements import force_summary, national_summary
+    report = fixture("tables_without_tabs.txt")
+    assert [(j.area, j.summary_grade, j.summary_span) for j in report.judgements] == [
+        ("Neighbourhood Policing", "Fair", Span(42, 42)), ("Missing persons", "Good", Span(44, 44))]
+    rows = national_summary(report.document, report.sections)
+    assert [(r.area, r.parent, [c.forces for c in r.values]) for r in rows] == [
+        ("Neighbourhood Policing", None, [6, 14, 21, 2]),
+        ("Missing persons", "Protecting vulnerable people", [1, 21, 21, 0])]
+    assert [r.area for r in force_summary(report.document, report.sections)] == [
+        "Neighbourhood Policing", "Missing persons"]

@@ -27,6 +27,9 @@ from ..model import Document, Finding, Line, Paragraph, Section, Span
 LABEL = re.compile(r"^\s*recommendation(?:\s+(\d+))?\s*[:.]?\s*$", re.I)
 _INLINE = re.compile(r"^\s*recommendation\s+(\d+)\s*[:.–-]\s*(\S.*)$", re.I)
 _BULLET = re.compile(r"^[-•–▪●◦]\s*(?=\S)")
+_DANGLING = re.compile(
+    r"\b(?:of|with|the|a|an|and|or|to|for|in|on|by|from|at|into|between|their|its|our|is|are|"
+    r"was|were|be|been|which|whose)\s*$", re.I)
 _SUB_BULLET = re.compile(r"^\s+[-•–▪●◦]\s")
 OBSERVATION_KINDS = {
     "strengths": "strength",
@@ -246,7 +249,19 @@ def _items(lines: list[Line]) -> list[_Item]:
                 continue
             current = _Item(text, Span(ln.number, ln.number), max(kind, 0))
             items.append(current)
-    return [it for it in items if _BULLET.sub("", it.text).strip()]
+    return _rejoin_dangling([it for it in items if _BULLET.sub("", it.text).strip()])
+
+
+def _rejoin_dangling(items: list[_Item]) -> list[_Item]:
+    """Re-join prose cut by a page break after a word no sentence ends with ('... agreed with')."""
+    out: list[_Item] = []
+    for it in items:
+        if out and it.bullet == 0 and _DANGLING.search(out[-1].text):
+            out[-1].text += " " + it.text
+            out[-1].span = out[-1].span.union(it.span)
+        else:
+            out.append(it)
+    return out
 
 
 def _merge(items: list[_Item]) -> list[_Item]:
