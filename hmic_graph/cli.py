@@ -27,7 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
+# Piped output (CI logs, README tours) is not squeezed into 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False)
 
 
@@ -178,6 +179,99 @@ def extract(
 
 # Other commands (validate, reason, query, sparql, trace, export, network, serve, push, site)
 # are added below by their owners, one function each, delegating to their module.
+
+
+# -- query, sparql, trace (follow-up tracing) ------------------------------------------------
+
+def _print_rows(columns: list[str], rows: list[dict], fmt: str, title: str | None = None) -> None:
+    from .queries import cell, to_csv, to_json
+
+    if fmt == "csv":
+        sys.stdout.write(to_csv(columns, rows))
+    elif fmt == "json":
+        sys.stdout.write(to_json(columns, rows))
+    else:
+        table = Table(title=title, title_justify="left")
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for row in rows:
+            table.add_row(*(cell(row.get(c)) for c in columns))
+        out.print(table)
+        out.print(f"{len(rows)} row(s)")
+
+
+@app.command()
+def query(
+    name: Annotated[Optional[str], typer.Argument(help="Named query (see --list).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE, e.g. force=essex-police (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory holding the store.")] = Path("out"),
+    list_queries: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,
+) -> None:
+    """Run a named SPARQL query from queries/ on the build's store."""
+    from .queries import load_queries, parse_params, run_named
+    from .store import open_store
+
+    if fmt not in ("table", "csv", "json"):
+        raise fail(f"--format: expected table, csv or json, not {fmt!r}", 2)
+    if list_queries or not name:
+        for q in load_queries().values():
+            params = " ".join(f"[--param {p.name}=…]" if p.optional else f"--param {p.name}=…" for p in q.params)
+            out.print(f"[bold]{q.name}[/bold] {params}\n    {q.title}: {q.description}", soft_wrap=True)
+        return
+    try:
+        columns, rows = run_named(open_store(out_dir), name, parse_params(param or []))
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    _print_rows(columns, rows, fmt, title=name)
+
+
+@app.command()
+def sparql(
+    text: Annotated[Optional[str], typer.Argument(help="A SELECT query (prefixes hmic:, force:, report:, issue:, skos: ... are predeclared).")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from a .rq file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory holding the store.")] = Path("out"),
+) -> None:
+    """Run an ad hoc SPARQL SELECT on the build's store."""
+    from .queries import result_columns
+    from .store import open_store, select
+
+    if fmt not in ("table", "csv", "json"):
+        raise fail(f"--format: expected table, csv or json, not {fmt!r}", 2)
+    if (text is None) == (file is None):
+        raise fail("give either a query text or --file FILE.rq", 2)
+    try:
+        if file is not None:
+            if not file.is_file():
+                raise HmicError(str(file), "no such query file")
+            text = file.read_text(encoding="utf-8")
+        rows = select(open_store(out_dir), text or "")
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    _print_rows(result_columns(text or "", rows), rows, fmt)
+
+
+@app.command()
+def trace(
+    force: Annotated[str, typer.Argument(help="Force id, e.g. essex-police.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory holding the store.")] = Path("out"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """A force's timeline, theme by theme: grades, recommendations and what later inspections said, with evidence lines."""
+    from .store import open_store
+    from .trace import force_timeline, render_text
+
+    if fmt not in ("text", "json"):
+        raise fail(f"--format: expected text or json, not {fmt!r}", 2)
+    try:
+        timeline = force_timeline(open_store(out_dir), force)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(dataclasses.asdict(timeline), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(timeline))
 
 
 def main() -> None:  # pragma: no cover - console entry point

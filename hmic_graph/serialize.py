@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -72,25 +72,44 @@ class _Terms:
         raise TypeError(f"not an RDF term: {t!r}")
 
 
-def _canonical(graph: Graph) -> Graph:
-    """Blank nodes get stable labels; graphs without them are used as they are."""
-    for s, _, o in graph:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            return to_canonical_graph(graph)
-    return graph
+class _BlankNodeFound(Exception):
+    pass
+
+
+def _iter_triples(graphs: list[Graph]) -> Iterator[tuple]:
+    """All triples of the graphs. On the first blank node (rare: stages should mint IRIs) the
+    whole union is yielded again with canonical, stable blank node labels, so triples before
+    that point come twice: callers collect into sets."""
+    try:
+        for graph in graphs:
+            for s, p, o in graph:
+                if isinstance(s, BNode) or isinstance(o, BNode):
+                    raise _BlankNodeFound
+                yield s, p, o
+    except _BlankNodeFound:
+        pass
+    else:
+        return
+    union = Graph()
+    for graph in graphs:
+        union += graph
+    yield from to_canonical_graph(union)
 
 
 def _subject_key(s: object) -> tuple[int, str]:
     return (1 if isinstance(s, BNode) else 0, str(s))
 
 
-def turtle_text(graph: Graph, prefixes: dict[str, str] | None = None) -> str:
-    """Sorted Turtle: @prefix lines, then subjects in IRI order, rdf:type first."""
+def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None = None) -> str:
+    """Sorted Turtle of one graph or the union of several: @prefix lines, then subjects in
+    IRI order, rdf:type first, each predicate's objects sorted and de-duplicated."""
     prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
     terms = _Terms(prefixes)
-    by_subject: dict[object, dict[object, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for s, p, o in _canonical(graph):
-        by_subject[s][p].append(terms.term(o))
+    by_subject: dict[object, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
+    graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
+    triples = _iter_triples(graphs)
+    for s, p, o in triples:
+        by_subject[s][p].add(terms.term(o))
     out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
     out.append("")
     for s in sorted(by_subject, key=_subject_key):
@@ -99,15 +118,15 @@ def turtle_text(graph: Graph, prefixes: dict[str, str] | None = None) -> str:
         blocks = []
         for p in order:
             ptext = "a" if p == RDF.type else terms.term(p)
-            objs = sorted(set(preds[p]))
-            blocks.append(f"    {ptext} " + " ,\n        ".join(objs))
+            blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[p])))
         out.append(terms.term(s) + "\n" + " ;\n".join(blocks) + " .\n")
     return "\n".join(out)
 
 
-def ntriples_lines(graph: Graph) -> list[str]:
+def ntriples_lines(graphs: Graph | Iterable[Graph]) -> list[str]:
     terms = _Terms({})
-    return sorted({f"{terms.term(s)} {terms.term(p)} {terms.term(o)} ." for s, p, o in _canonical(graph)})
+    graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
+    return sorted({f"{terms.term(s)} {terms.term(p)} {terms.term(o)} ." for s, p, o in _iter_triples(graphs)})
 
 
 def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:

@@ -118,3 +118,64 @@ def test_nothing_buildable_writes_nothing(tmp_path, fake_extractor):
     result = pipeline.build([tmp_path / "in"], tmp_path / "out")
     assert result.reports == [] and not result.ok
     assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+# -- the real sample reports through the real extractors ---------------------------------
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("samples")
+    return pipeline.build(None, out, validate=False)
+
+
+def test_samples_build_with_real_values(sample_build):
+    from hmic_graph.store import open_store, select
+    from hmic_graph.vocab import ID
+
+    assert sample_build.errors == []
+    assert [r.info.report_id for r in sample_build.reports] == [
+        "essex-police-2007-10", "essex-police-2017-03", "hertfordshire-constabulary-2007-10",
+        "cheshire-constabulary-2007-10", "norfolk-constabulary-2007-10"]
+    store = open_store(sample_build.out_dir)
+    essex07, essex16 = ID["report/essex-police-2007-10"], ID["report/essex-police-2017-03"]
+    q = """SELECT DISTINCT ?force ?isbn ?issued ?sha WHERE {
+        ?r hmic:aboutForce ?force ; schema:isbn ?isbn ; dcterms:issued ?issued ;
+           prov:wasDerivedFrom [ hmic:sha256 ?sha ] }"""
+    rows = {r: select(store, q, {"r": r}) for r in (essex07, essex16)}
+    (e07,), (e16,) = rows[essex07], rows[essex16]
+    assert e07["force"] == e16["force"] == ID["force/essex-police"]  # one node for both reports
+    assert str(e07["isbn"]) == "978-1-84726-456-5"  # line 17
+    assert str(e16["isbn"]) == "978-1-78655-349-2"  # line 13
+    assert (str(e07["issued"]), str(e16["issued"])) == ("2007-10", "2017-03")
+    assert str(e07["sha"]) == sample_build.reports[0].document.sha256
+    # Essex 2007 prints 11 numbered recommendations (lines 1176-1222); the first one:
+    recs = select(store, """SELECT DISTINCT ?n ?text ?list WHERE { ?rec a hmic:Recommendation ;
+        hmic:inReport ?r ; hmic:recommendationNumber ?n ; hmic:text ?text ; hmic:listLineStart ?list }
+        ORDER BY ?n""", {"r": essex07})
+    assert [row["n"].toPython() for row in recs] == list(range(1, 12))
+    assert str(recs[0]["text"]).startswith("That the force refines the recording and monitoring")
+    assert recs[0]["list"].toPython() == 1176
+    # Every extracted node of a report points at lines inside its source file.
+    bad = select(store, """SELECT DISTINCT ?node WHERE {
+        ?node hmic:inReport ?r ; hmic:lineStart ?s ; hmic:lineEnd ?e .
+        ?r prov:wasDerivedFrom/hmic:lineCount ?n
+        FILTER (?s < 1 || ?e < ?s || ?e > ?n) }""")
+    assert bad == []
+    unlined = select(store, """SELECT DISTINCT ?node WHERE {
+        VALUES ?class { hmic:Judgement hmic:Recommendation hmic:AreaForImprovement
+                        hmic:Observation hmic:GoodPractice hmic:GlossaryEntry hmic:ContextFact }
+        ?node a ?class FILTER NOT EXISTS { ?node hmic:lineStart ?s } }""")
+    assert unlined == []
+
+
+def test_samples_without_personal_data_by_default(sample_build):
+    text = sample_build.graph_path.read_text()
+    assert "Communications Manager" in text or "PCSO Project Manager" in text  # roles are kept
+    for personal in ("Lennox-Foreman", "01245 452439", "Ewen.wilson@essex.pnn.police.uk",
+                     "Jez Taylor", "01244 614572"):
+        assert personal not in text
+
+
+def test_samples_build_twice_byte_identical(sample_build, tmp_path):
+    again = pipeline.build(None, tmp_path / "again", validate=False)
+    assert again.graph_path.read_bytes() == sample_build.graph_path.read_bytes()

@@ -126,3 +126,16 @@ def test_turtle_round_trips(hand_report):
     parsed = Graph().parse(data=turtle_text(g), format="turtle")
     assert len(parsed) == len(g)
     assert set(parsed) == set(g)
+
+
+def test_blank_nodes_get_stable_labels():
+    def graph_with_blank_nodes() -> Graph:
+        g = Graph()
+        g.parse(data="""@prefix hmic: <https://w3id.org/hmic-graph/ontology#> .
+            <https://w3id.org/hmic-graph/id/a> hmic:evidence [ hmic:text "one" ] , [ hmic:text "two" ] .
+            <https://w3id.org/hmic-graph/id/b> hmic:text "b" .""", format="turtle")
+        return g
+
+    a, b = turtle_text(graph_with_blank_nodes()), turtle_text(graph_with_blank_nodes())
+    assert a == b
+    assert len(Graph().parse(data=a, format="turtle")) == 5

@@ -110,11 +110,22 @@ class _ReportWriter:
             self.g.bind(prefix, ns)
         self.node = vocab.report(self.rid)
         self.scale = grade_scale_id(self.info.programme, self.info.year)
+        self.areas: dict[str, URIRef] = {}  # shared nodes are described once per report
+        self.grades: dict[str, URIRef] = {}
+
+    def grade(self, label: str) -> URIRef:
+        node = self.grades.get(label)
+        if node is None:
+            node = self.grades[label] = grade_node(self.g, self.scale, label)
+        return node
 
     # -- shared nodes ---------------------------------------------------------------
     def area(self, title: str | None, parent: str | None) -> URIRef | None:
         if not title:
             return None
+        key = f"{title}\x00{parent or ''}"
+        if key in self.areas:
+            return self.areas[key]
         g, prog = self.g, self.info.programme
         node = vocab.area(prog, title)
         scheme = vocab.area_scheme(prog)
@@ -129,6 +140,7 @@ class _ReportWriter:
             g.add((node, SKOS.broader, parent_node))
         else:
             g.add((scheme, SKOS.hasTopConcept, node))
+        self.areas[key] = node
         return node
 
     # -- report ---------------------------------------------------------------------
@@ -188,11 +200,11 @@ class _ReportWriter:
         area = self.area(j.area, j.parent_area)
         g.add((node, HMIC.inArea, area))
         if j.grade:
-            g.add((node, HMIC.grade, grade_node(g, self.scale, j.grade)))
+            g.add((node, HMIC.grade, self.grade(j.grade)))
         if j.section_grade:
-            g.add((node, HMIC.sectionGrade, grade_node(g, self.scale, j.section_grade)))
+            g.add((node, HMIC.sectionGrade, self.grade(j.section_grade)))
         if j.summary_grade:
-            g.add((node, HMIC.summaryGrade, grade_node(g, self.scale, j.summary_grade)))
+            g.add((node, HMIC.summaryGrade, self.grade(j.summary_grade)))
         if j.grade_conflict:
             g.add((node, HMIC.gradeConflict, Literal(True)))
         if j.overall:
@@ -203,7 +215,7 @@ class _ReportWriter:
             c = vocab.national_count(node, count.grade)
             g.add((c, RDF.type, HMIC.GradeCount))
             g.add((c, RDFS.label, en(f"{count.forces} forces graded {count.grade} for {j.area}")))
-            g.add((c, HMIC.grade, grade_node(g, self.scale, count.grade)))
+            g.add((c, HMIC.grade, self.grade(count.grade)))
             g.add((c, HMIC.forceCount, Literal(count.forces, datatype=XSD.integer)))
             g.add((node, HMIC.nationalCount, c))
             add_lines(g, c, j.summary_span or j.span)
