@@ -56,3 +56,23 @@ def test_variant_headings() -> None:
     norfolk = {s.span.start: s for s in sample("norfolk").sections}
     assert norfolk[477].kind == "areas-for-improvement"  # singular 'Area for improvement'
     assert norfolk[1055].kind == "recommendations"  # closing list headed 'Recommendation'
+
+
+def test_variant_area_headings_and_closing_list() -> None:
+    from hmic2007_samples import fixture
+    report = fixture("variant_headings.txt")
+    # 'NEIGHBOURHOOD POLICING', 'Protecting Vulnerable People Overview' (no dash),
+    # 'Protecting Vulnerable People: Missing Persons' (colon).
+    assert [(s.area, s.parent) for s in report.sections if s.kind == "area"] == [
+        ("Neighbourhood Policing", None), ("Protecting vulnerable people", None),
+        ("Missing persons", "Protecting vulnerable people")]
+    assert [(j.area, j.grade) for j in report.judgements] == [
+        ("Neighbourhood Policing", "Fair"), ("Missing persons", "Good")]
+    # A 'RECOMMENDATIONS' heading inside the last area is not the closing list.
+    closing = [s for s in report.sections if s.kind == "recommendations"]
+    assert [(s.title, s.span) for s in closing] == [("RECOMMENDATIONS", Span(98, 110))]
+    recs = report.findings_of("recommendation")
+    assert [(r.number, r.area, r.span, r.list_span) for r in recs] == [
+        (1, "Neighbourhood Policing", Span(68, 70), Span(102, 104)),
+        (2, "Missing persons", Span(94, 96), Span(108, 110))]
+    assert [o.text for o in report.findings_of("observation")][-1] == "Missing persons are reviewed daily."

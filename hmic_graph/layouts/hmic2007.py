@@ -21,7 +21,7 @@ from ..ingest.text import paragraphs
 from ..model import Document, Line, Section, Span
 
 HEADING_MAX = 100  # headings are short; a longer line is prose
-_DASHES = re.compile(r"\s*[–—-]\s*")
+_AREA_SEPARATOR = re.compile(r"\s*[–—:]\s*|\s+-\s+")  # 'PVP – Child Abuse', 'PVP: Child Abuse'
 _FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
 GRADE_WORDS = ("Excellent", "Good", "Fair", "Poor")
 _GRADE_KEYS = {g.lower() for g in GRADE_WORDS}
@@ -138,18 +138,19 @@ def _closing_list_index(lines: list[Line], start: int, end: int) -> int | None:
     It is 'Recommendations' (or a singular 'Recommendation' followed by an item label or
     a framework heading): the body's own labels are followed by the recommendation's text.
     """
+    found = None
     for i in range(start, end):
         ln = lines[i]
         if ln.furniture:
             continue
         text = " ".join(ln.text.split())
         if text == "Recommendations":
-            return i
-        if re.fullmatch(r"(?i)recommendations?", text):
+            found = i
+        elif re.fullmatch(r"(?i)recommendations?", text):
             nxt = _next_content(lines, i)
             if nxt is not None and (_LIST_LABEL.match(nxt.text) or norm(nxt.text) in TEMPLATE_AREAS):
-                return i
-    return None
+                found = i
+    return found  # the last one: a heading inside the last area comes before the list
 
 
 def split_area_heading(text: str) -> tuple[str, str | None]:
@@ -158,12 +159,14 @@ def split_area_heading(text: str) -> tuple[str, str | None]:
     An '– Overview' section is the parent area itself.
     """
     text = _FOOTNOTE_MARK.sub("", " ".join(text.split()))
-    parts = _DASHES.split(text, maxsplit=1) if re.search(r"\s[–—-]\s", text) else [text]
+    parts = _AREA_SEPARATOR.split(text, maxsplit=1)
     if len(parts) == 2:
         parent, area = parts
         if norm(area) == "overview":
             return parent, None
         return area, parent
+    if norm(text).endswith(" overview"):  # 'Protecting Vulnerable People Overview'
+        return text[: -len("overview")].strip(), None
     return text, None
 
 
@@ -173,7 +176,13 @@ def canonical_area(printed: str, labels: list[str]) -> str:
     for label in labels:
         if norm(label) == key:
             return label
-    return TEMPLATE_AREAS.get(key, " ".join(printed.split()))
+    if key in TEMPLATE_AREAS:
+        return TEMPLATE_AREAS[key]
+    # A heading that ends with a table label ('Protecting Vulnerable People Child Abuse').
+    for label in sorted(labels, key=len, reverse=True):
+        if key.endswith(" " + norm(label)):
+            return label
+    return " ".join(printed.split())
 
 
 def table_rows(doc: Document, span: Span) -> list[TableRow]:
