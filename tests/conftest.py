@@ -85,3 +85,14 @@ def _sample_reports_fixture() -> dict:
     from hmic_graph.ingest import read_document
 
     return {path.name: extract_report(read_document(path)) for path in sample_reports()}
+
+
+@pytest.fixture(scope="session")
+def sample_build_dir(tmp_path_factory) -> Path:
+    """A build of the bundled sample reports (store + graph.ttl), made once per session."""
+    from hmic_graph import pipeline
+
+    out = tmp_path_factory.mktemp("sample-build")
+    result = pipeline.build(None, out, validate=False)
+    assert result.reports, "the sample build produced no reports"
+    return out

@@ -1,0 +1,120 @@
+"""Follow-ups → triples (store graph ``id/graph/links``).
+
+A linker follow-up (``hmic:FollowUp``) is an EARL assertion: asserted by the later report
+(``hmic:assessedIn`` ⊑ ``earl:assertedBy``), about the force (``earl:subject``), on the
+earlier finding (``hmic:followUpOf`` ⊑ ``earl:test``), with a status (``hmic:followUpStatus``
+⊑ ``earl:outcome``). Each evidence quote is an ``hmic:EvidenceQuote`` (⊑ ``oa:SpecificResource``)
+of the later report's source file with a Web Annotation text-quote selector and its lines.
+
+Follow-up the later report states itself becomes an ``hmic:InspectorateFollowUp`` of an
+``hmic:RecalledFinding`` of an ``hmic:RecalledInspection`` stub (year, title, URL).
+No blank nodes: every node has an IRI derived from the follow-up's, so output is stable.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from .. import vocab
+from ..link.followup import earlier_report_id
+from ..model import Evidence, FollowUp, RecalledFinding, Report
+from ..vocab import EARL, HMIC, OA, SCHEMA
+from . import new_graph
+from .report import add_lines, en
+
+STATUS_LABEL = {"addressed": "addressed", "partly-addressed": "partly addressed",
+                "recurring": "recurring", "not-assessed": "not assessed"}
+
+
+def _quote(g: Graph, node: URIRef, quote: Evidence, source: URIRef | None) -> None:
+    text = " ".join(quote.text.split())
+    g.add((node, RDF.type, HMIC.EvidenceQuote))
+    g.add((node, HMIC.text, Literal(text)))
+    add_lines(g, node, quote.span)
+    if source is not None:
+        g.add((node, OA.hasSource, source))
+    selector = URIRef(f"{node}/selector")
+    g.add((node, OA.hasSelector, selector))
+    g.add((selector, RDF.type, OA.TextQuoteSelector))
+    g.add((selector, OA.exact, Literal(text)))
+
+
+def _common(g: Graph, node: URIRef, fu: FollowUp, later: URIRef, force: URIRef | None,
+            source: URIRef | None) -> None:
+    g.add((node, HMIC.inReport, later))
+    g.add((node, HMIC.assessedIn, later))
+    g.add((node, HMIC.followUpStatus, vocab.FOLLOW_UP_STATUS[fu.status]))
+    g.add((node, HMIC.confidence, Literal(Decimal(f"{fu.confidence:.2f}"), datatype=XSD.decimal)))
+    if force is not None:
+        g.add((node, EARL.subject, force))
+    for signal in sorted(set(fu.signals)):
+        g.add((node, HMIC.signal, Literal(signal)))
+    for ref in fu.evidence_findings:
+        g.add((node, HMIC.evidence, vocab.finding(ref.report_id, ref.kind, ref.ordinal)))
+    for i, quote in enumerate(fu.evidence_quotes, start=1):
+        qnode = URIRef(f"{node}/evidence/{i}")
+        g.add((node, HMIC.evidence, qnode))
+        _quote(g, qnode, quote, source)
+
+
+def _recalled(g: Graph, report: Report) -> dict[int, URIRef]:
+    """Stubs of recalled inspections and their recalled findings; id(record) → finding IRI."""
+    later = vocab.report(report.info.report_id)
+    force = vocab.force(report.info.force_id)
+    nodes: dict[int, URIRef] = {}
+    counters: dict[tuple[str, str], int] = {}
+    for rf in report.recalled:
+        stub_id = earlier_report_id(report.info.force_id, rf.earlier.year, rf.earlier.title)
+        stub = vocab.report(stub_id)
+        g.add((stub, RDF.type, HMIC.RecalledInspection))
+        g.add((stub, RDFS.label, en(f"{rf.earlier.title} (recalled in {report.info.report_id})")))
+        g.add((stub, DCTERMS.title, Literal(rf.earlier.title)))
+        g.add((stub, DCTERMS.issued, Literal(str(rf.earlier.year), datatype=XSD.gYear)))
+        g.add((stub, HMIC.aboutForce, force))
+        g.add((stub, HMIC.recalledIn, later))
+        if rf.earlier.url:
+            url = rf.earlier.url if "://" in rf.earlier.url else "https://" + rf.earlier.url
+            g.add((stub, SCHEMA.url, Literal(url, datatype=XSD.anyURI)))
+        if rf.earlier.grade:
+            g.add((stub, HMIC.recalledGrade, Literal(rf.earlier.grade)))
+        counters[(stub_id, rf.kind)] = counters.get((stub_id, rf.kind), 0) + 1
+        node = vocab.finding(stub_id, rf.kind, counters[(stub_id, rf.kind)])
+        g.add((node, RDF.type, HMIC.RecalledFinding))
+        g.add((node, RDFS.label, en(f"{rf.kind.replace('-', ' ')} recalled from {rf.earlier.title}: {rf.text[:60]}")))
+        g.add((node, HMIC.text, Literal(" ".join(rf.text.split()))))
+        g.add((node, HMIC.findingKind, Literal(rf.kind)))
+        g.add((node, HMIC.ofRecalledInspection, stub))
+        g.add((node, HMIC.recalledIn, later))
+        add_lines(g, node, rf.span)
+        nodes[id(rf)] = node
+    return nodes
+
+
+def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
+    g = new_graph()
+    by_id = {r.info.report_id: r for r in reports}
+    for report in sorted(reports, key=lambda r: r.info.report_id):
+        _recalled(g, report)
+    for fu in followups:
+        later_report = by_id.get(fu.later_report_id)
+        later = vocab.report(fu.later_report_id)
+        force = vocab.force(later_report.info.force_id) if later_report else None
+        source = vocab.source(later_report.document.sha256) if later_report else None
+        finding = vocab.finding(fu.finding.report_id, fu.finding.kind, fu.finding.ordinal)
+        node = vocab.follow_up(finding, fu.later_report_id)
+        label = f"Follow-up in {fu.later_report_id} of {fu.finding.kind} {fu.finding.ordinal} of {fu.finding.report_id}: {STATUS_LABEL[fu.status]}"
+        g.add((node, RDFS.label, en(label)))
+        if fu.stated_by_inspectorate:
+            g.add((node, RDF.type, HMIC.InspectorateFollowUp))
+            g.add((node, HMIC.followUpOfRecalled, finding))
+            g.add((node, HMIC.statedByInspectorate, Literal(True)))
+        else:
+            g.add((node, RDF.type, HMIC.FollowUp))
+            g.add((node, HMIC.followUpOf, finding))
+            for ref in fu.evidence_findings:
+                g.add((finding, HMIC.followedUpBy, vocab.finding(ref.report_id, ref.kind, ref.ordinal)))
+        _common(g, node, fu, later, force, source)
+    return g
