@@ -201,3 +201,20 @@ def test_unbulleted_area_for_improvement() -> None:
     )
     assert [f.text for f in report.findings] == ["The force should improve its analysis of organised crime."]
     assert report.findings[0].area == Q_SOC
+
+
+def test_summary_block_and_summary_of_findings_disagree() -> None:
+    report = _snippet_report(
+        f"Overview – How effective is the force at keeping people safe and reducing crime?\n\n"
+        f"Overall summary\n\n{Q_SOC}\n\nGood\n\n"
+        f"{Q_SOC}\n\nSerious and organised crime harms communities.\n\n"
+        "Summary of findings\n\nRequires improvement\n\nThe force must do better.\n"
+    )
+    soc = next(j for j in report.judgements if j.area == Q_SOC)
+    assert (soc.grade, soc.section_grade, soc.summary_grade, soc.grade_conflict) == (
+        "Requires improvement", "Requires improvement", "Good", True
+    )
+    assert len(report.conflicts) == 1
+    conflict = report.conflicts[0]
+    assert conflict.what == "grade" and (conflict.span.start, conflict.span.end) == (13, 21)  # the two grade lines
+    assert "summary of findings says Requires improvement" in conflict.detail

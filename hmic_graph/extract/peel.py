@@ -31,7 +31,7 @@ from ..layouts.peel import (
     split_sentences,
     strip_footnote_markers,
 )
-from ..model import ContextFact, Document, Finding, Judgement, Line, Report, ReportInfo, Section, Span
+from ..model import Conflict, ContextFact, Document, Finding, Judgement, Line, Report, ReportInfo, Section, Span
 from .forces import slugify
 from .glossary import extract_glossary
 from .recalled import extract_recalled
@@ -200,8 +200,10 @@ def _summary_grade(doc: Document, summaries: list[Section], question: str) -> tu
     return _grade_line(summaries) or _grade_in_prose(doc, summaries, question, need_topic=False)
 
 
-def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> list[Judgement]:
+def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> tuple[list[Judgement], list[Conflict]]:
+    """The overall judgement and one per core question, plus section/summary disagreements."""
     out: list[Judgement] = []
+    conflicts: list[Conflict] = []
     overview = [s for s in sections if s.kind in {"overview", "overall-judgement", "overall-summary"}]
     judged = [s for s in overview if s.kind == "overall-judgement"] or overview
     if layout.overall_question:
@@ -231,7 +233,7 @@ def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> li
         assert chosen is not None
         section_grade = from_section[0] if from_section else None
         summary_grade = from_overview[0] if from_overview else None
-        ungraded = chosen[0] is None
+        conflict = bool(from_section and from_overview and section_grade != summary_grade)
         out.append(
             Judgement(
                 area=question,
@@ -239,12 +241,21 @@ def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> li
                 span=chosen[1],
                 section_grade=section_grade,
                 summary_grade=summary_grade,
-                grade_conflict=bool(from_section and from_overview and section_grade != summary_grade),
+                grade_conflict=conflict,
                 summary_span=from_overview[1] if from_overview else None,
-                ungraded=ungraded,
+                ungraded=chosen[0] is None,
             )
         )
-    return out
+        if conflict and from_section and from_overview:
+            conflicts.append(
+                Conflict(
+                    "grade",
+                    f"{question}: its summary of findings says {section_grade or 'Ungraded'}, the overall "
+                    f"summary says {summary_grade or 'Ungraded'}; the summary of findings is used",
+                    from_section[1].union(from_overview[1]),
+                )
+            )
+    return out, conflicts
 
 
 # --- findings -------------------------------------------------------------------------
@@ -422,7 +433,7 @@ def extract_peel(doc: Document) -> Report:
     sections = layout.sections
     info = report_info(doc, layout, sections)
     report = Report(document=doc, info=info, sections=sections)
-    report.judgements = judgements(doc, layout, sections)
+    report.judgements, report.conflicts = judgements(doc, layout, sections)
     report.findings = findings(doc, sections)
     report.facts = force_in_numbers(doc, sections)
     report.glossary = extract_glossary(doc, sections)
