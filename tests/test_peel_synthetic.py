@@ -218,3 +218,14 @@ def test_summary_block_and_summary_of_findings_disagree() -> None:
     conflict = report.conflicts[0]
     assert conflict.what == "grade" and (conflict.span.start, conflict.span.end) == (13, 21)  # the two grade lines
     assert "summary of findings says Requires improvement" in conflict.detail
+
+
+def test_vulnerability_title_with_theme_after_the_year_on_one_line() -> None:
+    text = (
+        "PEEL: Police effectiveness 2015 (Vulnerability) – An inspection of Essex Police\n\nDecember 2015\n\n"
+        f"{Q_VULNERABLE}\n\nVulnerable people need protection.\n"
+    )
+    report = extract_peel(document_from_bytes(text.encode("utf-8"), "vulnerability.txt"))
+    assert report.info.programme == "peel-effectiveness-vulnerability-2015"
+    assert report.info.programme_label == "PEEL: Police effectiveness (vulnerability) 2015"
+    assert report.info.report_id == "essex-police-2015-12"

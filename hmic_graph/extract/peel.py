@@ -26,6 +26,7 @@ from ..layouts.peel import (
     locate,
     match_key,
     plain_text,
+    programme_label,
     segment_peel,
     sentences_of,
     split_sentences,
@@ -118,9 +119,9 @@ def grade_statement(sentence: str) -> tuple[str, str] | None:
 def report_info(doc: Document, layout: PeelLayout, sections: list[Section]) -> ReportInfo:
     tm = layout.title_match
     pillar = tm.group("pillar").lower()
-    theme = tm.group("theme")
+    theme = (tm.group("theme") or tm.group("theme_after") or "").strip().lower() or None
     programme_year = int(tm.group("year"))
-    label = f"PEEL: Police {pillar}" + (f" ({theme.strip()})" if theme else "") + f" {programme_year}"
+    label = programme_label(pillar, theme, programme_year)
     programme = "-".join(p for p in ("peel", pillar, slugify(theme) if theme else "", str(programme_year)) if p)
     cover = cover_lines(doc)
     force = report_force(doc, cover)

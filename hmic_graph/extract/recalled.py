@@ -18,6 +18,7 @@ from ..layouts.peel import (
     area_of,
     locate,
     plain_text,
+    programme_label,
     sentences_of,
     strip_footnote_markers,
 )
@@ -80,10 +81,6 @@ _NEGATIVE = re.compile(
     r"still (?:has|have|is|are|does|do) (?:not|no|poor|limited|too|a)\b|still lacks?)",
     re.I,
 )
-
-
-def _title(pillar: str, theme: str | None, year: int) -> str:
-    return f"PEEL: Police {pillar}" + (f" ({theme})" if theme else "") + f" {year}"
 
 
 def _programme(info: ReportInfo) -> tuple[str, int]:
@@ -210,12 +207,12 @@ def extract_recalled(
             if name not in _PILLARS:  # 'HMIC's 2015 vulnerability inspection'
                 name, theme = pillar, name if name not in {"national", "peel"} else None
             year = int(ref.group("year"))
-            title = _title(name, theme.strip().lower() if theme else None, year)
+            title = programme_label(name, theme.strip().lower() if theme else None, year)
             marker = _superscript_number(ref.group("marks"))
             url = _url(footnotes[marker]) if marker is not None and marker in footnotes else None
             inspection = _earlier(earlier, title, year, s.span, url)
         elif _LAST_YEAR.search(s.text) and (_EARLIER_GRADE.search(s.text) or recalled_items(s.text)):
-            inspection = _earlier(earlier, _title(pillar, None, programme_year - 1), programme_year - 1, s.span, None)
+            inspection = _earlier(earlier, programme_label(pillar, None, programme_year - 1), programme_year - 1, s.span, None)
         elif _ALSO.match(s.text) and current is not None and s.paragraph == sentences[idx - 1].paragraph:
             inspection = current
         current = inspection or (current if _ALSO.match(s.text) else None)

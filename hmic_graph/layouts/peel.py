@@ -23,11 +23,21 @@ SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_RUN = re.compile(rf"\s*[{SUPERSCRIPTS}]+(?:\s*,\s*[{SUPERSCRIPTS}]+)*")
 _LATEX_SUPERSCRIPT = re.compile(r"\^\{\s*[0-9*,\s]+\}")
 
+# 'PEEL: Police effectiveness 2016', '... (vulnerability) 2015' or '... 2015 (Vulnerability)',
+# with or without '– An inspection of <force>' on the same line.
 TITLE = re.compile(
     r"^PEEL:\s*Police\s+(?P<pillar>effectiveness|efficiency|legitimacy|leadership)"
-    r"(?:\s*\((?P<theme>[^)]+)\))?\s+(?P<year>(?:19|20)\d\d)\s*$",
+    r"(?:\s*\((?P<theme>[^)]+)\))?\s+(?P<year>(?:19|20)\d\d)(?:\s*\((?P<theme_after>[^)]+)\))?"
+    r"(?:\s*[–—-]\s*An inspection of\b.*)?\s*$",
     re.I,
 )
+
+
+def programme_label(pillar: str, theme: str | None, year: int) -> str:
+    """'PEEL: Police effectiveness (vulnerability) 2015': one spelling for every PEEL label."""
+    return f"PEEL: Police {pillar.lower()}" + (f" ({theme.lower()})" if theme else "") + f" {year}"
+
+
 _CONTENTS = re.compile(r"^\s*Contents\s*$", re.I)
 _TOC_PAGE = re.compile(r"[\s.?]*\d{1,3}\s*$")
 # A numbered list item in the introduction: '- 1. How effective ...?' or '1. How ...?'
