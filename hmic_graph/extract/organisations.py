@@ -184,7 +184,7 @@ _NON_NAME_WORDS = {
     "borough", "city", "unitary", "one", "two", "three", "four", "five", "six", "however",
     "where", "when", "while", "although", "following", "within", "under", "via", "whilst",
     "also", "most", "there", "it", "they", "he", "she", "we", "joint", "police", "senior",
-    "multi-agency", "neighbourhood", "specialist", "dedicated", "central", "existing",
+    "multi-agency", "neighbourhood", "specialist", "dedicated", "existing",
     "current", "single", "strategic", "various", "further", "such", "only", "key", "main",
     "hmic", "hm", "her", "majesty's", "chief", "deputy", "assistant", "head", "director",
     "members", "member", "representatives", "staff", "officers", "inspectors", "is", "are",
@@ -249,6 +249,30 @@ class ReportLexicon:
     glossary_names: dict[str, Target] = field(default_factory=dict)  # expansion label → target
 
 
+# 'other forces ... including Lancashire, Surrey and Dyfed Powys': bare force areas name forces
+# only where the sentence is about forces.
+_FORCES_WORD = re.compile(r"\bforces\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _force_areas() -> dict[str, tuple[str, str]]:
+    """'Lancashire' → ('lancashire-constabulary', 'Lancashire Constabulary'), from forces.ttl."""
+    out: dict[str, tuple[str, str]] = {}
+    for target in gazetteer().label_targets.values():
+        if target.role == "force":
+            area = force_area(target.name)
+            if area and area != target.name:
+                out.setdefault(area, (target.key, target.name))
+                out.setdefault(area.replace("-", " "), (target.key, target.name))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _force_area_regex() -> re.Pattern[str]:
+    areas = sorted(_force_areas(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in areas) + r")(?![\w-])")
+
+
 def _match_named_partner(m: re.Match[str], lex: ReportLexicon) -> Target | None:
     gaz = gazetteer()
     name = _strip_name(m.group("name"))
@@ -267,16 +291,20 @@ def _match_named_partner(m: re.Match[str], lex: ReportLexicon) -> Target | None:
             return Target("partner", "local", local.key, full, local.kind, local.local_type)
     if not name:
         return None
-    full = f"{name} {suffix}"
+    # 'the Abianda charity': a lower-case suffix describes the body rather than naming it.
+    full = name if suffix[:1].islower() else f"{name} {suffix}"
     return Target("partner", "local", slug(full), full, kind)
 
 
 # 'Neighbourhood Policing Project Team', 'Senior Management Team': groups of people, not units.
 _NOT_UNIT_LAST_WORDS = {"inspection", "project", "management", "leadership", "executive", "policing",
-                        "programme", "review", "steering", "implementation", "command", "officer"}
+                        "programme", "review", "steering", "implementation", "command", "officer",
+                        "shopping"}
 
 
 def _match_named_unit(m: re.Match[str], lex: ReportLexicon) -> Target | None:
+    if re.search(r"\bRegion(?:al)?\b|\bNational\b", m.group("name")):
+        return None  # a regional or national unit is shared by several forces, not this force's own
     name = _strip_name(m.group("name"))
     if not name or name == lex.area or name.split()[-1].lower() in _NOT_UNIT_LAST_WORDS:
         return None
@@ -318,6 +346,11 @@ def find_matches(text: str, lex: ReportLexicon) -> list[Match]:
             lead = m.group("name")[: len(m.group("name")) - len(_strip_name_keep_tail(m.group("name")))]
             candidates.append(Match(m.start() + len(lead), m.end(), TIER_NAMED_UNIT, target,
                                     text[m.start() + len(lead):m.end()]))
+    if _FORCES_WORD.search(text):
+        for m in _force_area_regex().finditer(text):
+            force_id, force_name = _force_areas()[m.group(0)]
+            candidates.append(Match(m.start(), m.end(), TIER_LOCAL,
+                                    Target("force", "force", force_id, force_name, "other-police-force"), m.group(0)))
     candidates = [c for c in candidates
                   if not (c.target.not_followed_by and re.match(c.target.not_followed_by, text[c.end:], re.I))
                   and not (c.target.not_preceded_by and re.search(c.target.not_preceded_by, text[:c.start], re.I))]
@@ -412,7 +445,11 @@ def build_lexicon(report: Report) -> ReportLexicon:
 _SKIP_START = re.compile(r"^(?:Introduction to HMIC Inspections?|National contextual factors)$", re.I)
 _SKIP_END_AFTER_INTRO = re.compile(r"^(?:Force Overview and Context|Force in numbers|Geographical description)", re.I)
 _SKIP_TO_END = re.compile(r"^(?:Appendix\b|Glossary\b|Annex [A-Z]\b)", re.I)
-_SKIP_PARAGRAPH = re.compile(r"^(?:FORCE CONTACT|Source:|For further information about these data|©|ISBN)", re.I)
+# Personal contacts, data-source notes and footnotes (which define terms in general: 'Forces
+# often need to work collaboratively ...') say nothing about this force's partners.
+_SKIP_PARAGRAPH = re.compile(
+    r"^(?:FORCE CONTACT|Source:|For further information about these data|©|ISBN|[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s?\S)", re.I
+)
 _HEADING_MAX = 80
 
 
@@ -462,6 +499,13 @@ class Sentence:
     text: str
     span: Span
     line_offsets: tuple[tuple[int, int], ...]  # (char offset in text, line number)
+    lead_in: str = ""  # for a bullet item: the sentence that introduces the list
+
+    @property
+    def with_lead_in(self) -> str:
+        """'- roads policing (with the Highways Agency);' reads as joint work only after its
+        lead-in 'collaborative opportunities ... include:'."""
+        return f"{self.lead_in} {self.text}".strip()
 
     def line_at(self, offset: int) -> int:
         line = self.line_offsets[0][1]
@@ -487,7 +531,7 @@ def _paragraph_lines(para: Paragraph, lines_by_number: dict[int, Line]) -> list[
     return out
 
 
-def sentences(para: Paragraph, lines_by_number: dict[int, Line]) -> Iterator[Sentence]:
+def sentences(para: Paragraph, lines_by_number: dict[int, Line], lead_in: str = "") -> Iterator[Sentence]:
     """Split a paragraph into sentences (and bullet items), each with its original lines."""
     pieces = _paragraph_lines(para, lines_by_number)
     text = " ".join(t for _, t in pieces)
@@ -515,7 +559,11 @@ def sentences(para: Paragraph, lines_by_number: dict[int, Line]) -> Iterator[Sen
         local = tuple(x for i, x in enumerate(local) if i == len(local) - 1 or local[i + 1][0] > 0)
         first_line = local[0][1]
         last_line = max(n for o, n in offsets if o < end)
-        yield Sentence(text[start:end], Span(first_line, last_line), local)
+        sentence_text = text[start:end]
+        bullet = bool(_BULLET.match(sentence_text))
+        yield Sentence(sentence_text, Span(first_line, last_line), local, lead_in if bullet else "")
+        if not bullet:
+            lead_in = sentence_text if sentence_text.rstrip().endswith(":") or "include" in sentence_text else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -596,8 +644,12 @@ def find_mentions(report: Report) -> list[_Found]:
     lex = build_lexicon(report)
     lines_by_number = {ln.number: ln for ln in report.document.lines}
     found: list[_Found] = []
+    previous = ""
     for para in report_paragraphs(report):
-        for sent in sentences(para, lines_by_number):
+        # A list whose lead-in paragraph ends with ':' reads in the light of that lead-in.
+        lead_in = previous if previous.rstrip().endswith(":") else ""
+        previous = para.text
+        for sent in sentences(para, lines_by_number, lead_in):
             for m in find_matches(sent.text, lex):
                 t = m.target
                 if t.role == "force" and t.key == lex.force_id:
@@ -663,7 +715,7 @@ def partnerships_from(found: list[_Found]) -> list[Partnership]:
         men = f.mention
         if men.role == "unit":
             continue
-        types = partnership_types(f.sentence.text, men.role, men.kind)
+        types = partnership_types(f.sentence.with_lead_in, men.role, men.kind)
         if not types:
             continue
         p = by_partner.setdefault(men.org_id, Partnership(men.org_id, []))
