@@ -141,8 +141,7 @@ def print_report_tables(report: Report) -> None:
         ("Practice examples", ("area", "title", "lines"), [(p.area, p.title, _span(p.span)) for p in report.practices]),
         ("Glossary", ("abbreviation", "expansion", "lines"), [(g.abbreviation, g.expansion, _span(g.span)) for g in report.glossary]),
         ("Facts", ("label", "value", "unit", "lines"), [(f.label, f"{f.value:g}", f.unit or "", _span(f.span)) for f in report.facts]),
-        ("Organisations", ("name", "role", "kind", "mentions"), [(o.name, o.role, o.kind or "", str(len(o.mentions))) for o in report.organisations]),
-        ("Partnerships", ("partner", "types", "evidence"), [(p.partner_id, ", ".join(p.types), str(len(p.evidence))) for p in report.partnerships]),
+        *organisation_tables(report),
         ("Conflicts", ("what", "detail", "lines"), [(c.what, c.detail, _span(c.span)) for c in report.conflicts]),
     ]
     for title, columns, rows in simple:
@@ -154,6 +153,27 @@ def print_report_tables(report: Report) -> None:
         for row in rows:
             t.add_row(*row)
         out.print(t)
+
+
+def organisation_tables(report: Report) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:
+    """Units, partners and partnerships (issue 3) as (title, columns, rows) for print_report_tables."""
+    names = {o.org_id: o.name for o in report.organisations}
+    first_lines = {o.org_id: ", ".join(str(s.start) for s in o.mentions[:5]) + (" …" if len(o.mentions) > 5 else "")
+                   for o in report.organisations}
+    units = [(o.name, o.abbreviation or "", o.kind or "", str(len(o.mentions)), first_lines[o.org_id])
+             for o in report.organisations if o.role == "unit"]
+    partners = [(o.name, o.abbreviation or "", o.kind or "",
+                 "other force" if o.role == "force" else "national" if o.national else "local",
+                 str(len(o.mentions)), first_lines[o.org_id])
+                for o in report.organisations if o.role != "unit"]
+    partnerships = [(names.get(p.partner_id, p.partner_id), ", ".join(p.types),
+                     ", ".join(_span(e.span) for e in p.evidence[:6]) + (" …" if len(p.evidence) > 6 else ""))
+                    for p in report.partnerships]
+    return [
+        ("Units", ("unit", "abbr.", "kind", "mentions", "lines"), units),
+        ("Partners", ("partner", "abbr.", "kind", "scope", "mentions", "lines"), partners),
+        ("Partnerships", ("partner", "types", "evidence lines"), partnerships),
+    ]
 
 
 @app.command()
