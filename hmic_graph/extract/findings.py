@@ -25,6 +25,7 @@ from ..layouts.hmic2007 import HEADING_MAX, TEMPLATE_AREAS, norm
 from ..model import Document, Finding, Line, Paragraph, Section, Span
 
 LABEL = re.compile(r"^\s*recommendation(?:\s+(\d+))?\s*[:.]?\s*$", re.I)
+_FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
 _LIST_HEADING = re.compile(r"recommendations?:?", re.I)
 _INLINE = re.compile(r"^\s*recommendation\s+(\d+)\s*[:.–-]\s*(\S.*)$", re.I)
 _BULLET = re.compile(r"^[-•–▪●◦]\s*(?=\S)")
@@ -296,8 +297,8 @@ def extract_observations(doc: Document, sections: list[Section],
         lines = [ln if ln.number not in skip_lines else Line(ln.number, "", ln.page, False)
                  for ln in _section_lines(doc, sec)]
         for item in _merge(_items(lines)):
-            if _LIST_HEADING.fullmatch(item.text):
-                continue  # a 'RECOMMENDATIONS' heading over labelled recommendations
+            if _LIST_HEADING.fullmatch(item.text) or _FOOTNOTE.match(item.text):
+                continue  # a 'RECOMMENDATIONS' heading over labelled recommendations; a footnote
             findings.append(Finding(kind="observation", area=sec.area or sec.title,
                                     text=item.text, span=item.span, parent_area=sec.parent,
                                     observation_kind=kind))

@@ -1,0 +1,53 @@
+"""Damaged 2007 reports give a Report or one HmicError, never a traceback; footnotes are skipped."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hmic2007_samples import FILES, FIXTURES
+
+from hmic_graph.extract.hmic2007 import extract_hmic2007
+from hmic_graph.ingest.text import document_from_bytes
+from hmic_graph.model import HmicError
+from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+
+def _damaged(seed: int) -> str:
+    rng = random.Random(seed)
+    lines = (SAMPLE_REPORTS_DIR / FILES[sorted(FILES)[seed % 4]]).read_text(encoding="utf-8").split("\n")
+    start = rng.randrange(len(lines))
+    action = seed % 4
+    if action == 0:  # a run of pages lost
+        del lines[start:start + rng.randrange(1, 400)]
+    elif action == 1:  # lines out of order
+        chunk = lines[start:start + 60]
+        rng.shuffle(chunk)
+        lines[start:start + 60] = chunk
+    elif action == 2:  # truncated file
+        lines = lines[:start + 1]
+    else:  # pages printed twice
+        lines[start:start] = lines[start:start + rng.randrange(1, 200)]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_damaged_report_never_crashes(seed: int) -> None:
+    doc = document_from_bytes(_damaged(seed).encode("utf-8"), f"damaged-{seed}.txt")
+    try:
+        report = extract_hmic2007(doc)
+    except HmicError as err:
+        assert err.source == f"damaged-{seed}.txt"
+        return
+    for finding in report.findings:
+        assert finding.text and 1 <= finding.span.start <= finding.span.end <= len(doc.lines)
+
+
+def test_footnote_text_is_not_an_observation() -> None:
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+        "The force has a named officer for every ward.",
+        "The force has a named officer for every ward.¹\n\n¹ Based on the 2001 census.")
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "footnote.txt"))
+    texts = [o.text for o in report.findings_of("observation")]
+    assert "The force has a named officer for every ward.¹" in texts
+    assert not any(t.startswith("¹") for t in texts)
