@@ -71,8 +71,6 @@ _FIXED_HEADINGS: list[tuple[re.Pattern[str], str]] = [
 ]
 # Kinds that begin a new top-level part (they end the current core question).
 TOP_LEVEL = {"introduction", "force-in-numbers", "overview", "question", "next-steps", "annex", "glossary"}
-IN_QUESTION = {"sub-question", "summary", "areas-for-improvement", "cause-of-concern", "recommendations"}
-IN_OVERVIEW = {"overall-judgement", "overall-summary"}
 
 
 @dataclass
@@ -208,6 +206,14 @@ def _classify(
     # Entries too short to match safely ('Summary') are left out.
     toc = [SequenceMatcher(None, "", key, autojunk=False) for key in toc_keys if len(key) >= 12]
     headings: list[tuple[int, str, str]] = []
+
+    def is_core_question(text: str) -> bool:
+        return match_key(text) in question_keys or (not questions and bool(_MAIN_QUESTION_FALLBACK.match(text)))
+
+    def starts_with_core_question(text: str) -> bool:  # 'How effective ...? Ungraded'
+        key = match_key(text)
+        return any(key.startswith(k) for k in question_keys) or (not questions and bool(_MAIN_QUESTION_FALLBACK.match(text)))
+
     in_question = False
     in_annexes = False
     for i, (para, first) in enumerate(blocks):
@@ -222,14 +228,11 @@ def _classify(
             if kind in {"annex", "glossary"}:
                 headings.append((first.number, kind, title))
             continue
-        if kind is None and (key in question_keys or (not questions and _MAIN_QUESTION_FALLBACK.match(title))):
+        if kind is None and is_core_question(title):
             # The overview lists the core questions too, each followed by its grade or by
             # the next question: only a question followed by prose starts its part.
             nxt_text = heading_text(blocks[i + 1][0].text) if i + 1 < len(blocks) else ""
-            follows_prose = bool(nxt_text) and not GRADE_LINE.match(nxt_text) and not any(
-                match_key(nxt_text).startswith(k) for k in question_keys
-            ) and not _MAIN_QUESTION_FALLBACK.match(nxt_text if not questions else "")
-            if not follows_prose:
+            if not nxt_text or GRADE_LINE.match(nxt_text) or starts_with_core_question(nxt_text):
                 continue
             kind = "question"
             title = question_keys.get(key, title)
