@@ -148,3 +148,16 @@ def test_prose_cut_after_a_dangling_word_is_rejoined() -> None:
     assert cheshire[869].span == Span(869, 871) and cheshire[869].text.endswith("workloads of PPU staff.")
     # A paragraph that just lacks its full stop stays apart from the next one.
     assert cheshire[472].span == Span(472, 476) and 478 in cheshire
+
+
+@pytest.mark.parametrize("name, body, listed", [
+    ("essex", [386, 414, 424, 618, 630, 636, 915, 921, 927, 1102, 1166],
+     [1176, 1180, 1184, 1190, 1194, 1198, 1204, 1208, 1212, 1216, 1220]),
+    ("hertfordshire", [522, 526, 724, 785, 910, 1046, 1224, 1228, 1232],
+     [1332, 1336, 1342, 1348, 1352, 1356, 1360, 1364, 1368]),
+])
+def test_every_recommendation_label_and_text_line(name: str, body: list[int], listed: list[int]) -> None:
+    # Label line, a blank line, then the one-line text: in the body and in the closing list.
+    found = recs(name)
+    assert [(r.span, r.list_span) for r in found] == [
+        (Span(b, b + 2), Span(li, li + 2)) for b, li in zip(body, listed)]
