@@ -229,3 +229,22 @@ def test_vulnerability_title_with_theme_after_the_year_on_one_line() -> None:
     assert report.info.programme == "peel-effectiveness-vulnerability-2015"
     assert report.info.programme_label == "PEEL: Police effectiveness (vulnerability) 2015"
     assert report.info.report_id == "essex-police-2015-12"
+
+
+def test_sub_items_after_a_colon_belong_to_their_finding() -> None:
+    report = _snippet_report(
+        f"{Q_SOC}\n\nSerious and organised crime harms communities.\n\nAreas for improvement\n\n"
+        "• The force should improve its response to organised crime by:\n"
+        "  o mapping all organised crime groups; and\n"
+        "  o working with partners at a senior level.\n"
+        "• The force should review its use of serious crime prevention orders.\n"
+    )
+    assert [(f.text, f.span.start, f.span.end) for f in report.findings] == [
+        (
+            "The force should improve its response to organised crime by: mapping all organised crime groups; "
+            "and working with partners at a senior level.",
+            13,
+            15,
+        ),
+        ("The force should review its use of serious crime prevention orders.", 16, 16),
+    ]

@@ -11,7 +11,7 @@ improvement') describe the earlier inspection and are left to ``recalled``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..ingest.text import normalise_space
 from ..layouts.peel import (
@@ -264,6 +264,8 @@ def judgements(doc: Document, layout: PeelLayout, sections: list[Section]) -> tu
 _ITEM_START = re.compile(
     rf"^\s*(?:[{BULLET_GLYPHS}]|[-–—](?=\s)|(?P<num>\d{{1,2}})[.)](?=\s))\s*(?:(?P<num2>\d{{1,2}})[.)]\s+)?"
 )
+# A sub-item under 'The force should:' — any bullet, or the 'o' that Word lists print.
+_SUB_ITEM = re.compile(rf"^\s*(?:[{BULLET_GLYPHS}]|[-–—o](?=\s)|\d{{1,2}}[.)](?=\s)|[a-z][.)](?=\s))\s*")
 # An unbulleted paragraph after the bullets is one more finding only if it asks for change.
 _ASKS_FOR_CHANGE = re.compile(r"\b(?:should|must|needs? to|ought to)\b", re.I)
 _PLAIN_FOOTNOTE = re.compile(r"^\d{1,3}\s+[A-Z]")
@@ -283,11 +285,18 @@ class _Item:
     lines: list[Line]
     number: int | None
     bullet: bool
+    marker: str = ""  # '•', '-', '#' for numbered: a different marker after a colon is a sub-item
+    sub_items: set[int] = field(default_factory=set)  # line numbers that open a sub-item
 
     def text(self) -> str:
-        parts = [_ITEM_START.sub("", self.lines[0].text, count=1)] + [ln.text for ln in self.lines[1:]]
+        parts = [_ITEM_START.sub("", self.lines[0].text, count=1)] + [
+            _SUB_ITEM.sub("", ln.text, count=1) if ln.number in self.sub_items else ln.text for ln in self.lines[1:]
+        ]
         # A list item's joining '; and' belongs to the list, not to the finding.
         return re.sub(r"\s*[;,]\s*(?:and|or)?$", "", clean_finding_text(" ".join(parts)))
+
+    def text_so_far(self) -> str:
+        return " ".join(ln.text for ln in self.lines)
 
     def span(self) -> Span:
         return Span(self.lines[0].number, self.lines[-1].number)
@@ -323,13 +332,21 @@ def list_items(doc: Document, section: Section) -> tuple[list[_Item], list[_Item
             in_footnote = stripped not in {"-", "_", "–"}
             continue
         m = _ITEM_START.match(ln.text)
+        if current is not None and current.bullet and _SUB_ITEM.match(ln.text):
+            marker = "#" if m and (m.group("num2") or m.group("num")) else stripped[0]
+            # 'The force should:' then '◦ do x;' / 'o do y.': parts of one finding.
+            in_sub_list = bool(current.sub_items) or clean_finding_text(current.text_so_far()).endswith(":")
+            if in_sub_list and marker != current.marker:
+                current.lines.append(ln)
+                current.sub_items.add(ln.number)
+                continue
         if m and _ITEM_START.sub("", ln.text, count=1).strip():
             num = m.group("num2") or m.group("num")
-            current = _Item([ln], int(num) if num else None, bullet=True)
+            current = _Item([ln], int(num) if num else None, bullet=True, marker="#" if num else stripped[0])
             items.append(current)
             continue
         continues = current is not None and (
-            not starts_paragraph or stripped[:1].islower() or not _ends_sentence(" ".join(x.text for x in current.lines))
+            not starts_paragraph or stripped[:1].islower() or not _ends_sentence(current.text_so_far())
         )
         if continues and current is not None:
             current.lines.append(ln)
