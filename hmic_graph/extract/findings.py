@@ -17,6 +17,7 @@ observation, so every observation reads as a complete statement.
 from __future__ import annotations
 
 import difflib
+from bisect import bisect_left, bisect_right
 import re
 from dataclasses import dataclass, field
 
@@ -29,9 +30,9 @@ _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
 _LIST_HEADING = re.compile(r"recommendations?:?", re.I)
 _INLINE = re.compile(r"^\s*recommendation\s+(\d+)\s*[:.–-]\s*(\S.*)$", re.I)
 _BULLET = re.compile(r"^[-•–▪●◦]\s*(?=\S)")
-_DANGLING = re.compile(
-    r"\b(?:of|with|the|a|an|and|or|to|for|in|on|by|from|at|into|between|their|its|our|is|are|"
-    r"was|were|be|been|which|whose)\s*$", re.I)
+# Words no sentence ends with: prose that stops on one was cut by a page break.
+_DANGLING = frozenset("of with the a an and or to for in on by from at into between their its our "
+                      "is are was were be been which whose".split())
 _SUB_BULLET = re.compile(r"^\s+[-•–▪●◦]\s")
 OBSERVATION_KINDS = {
     "strengths": "strength",
@@ -55,7 +56,8 @@ class _Rec:
 
 def _section_lines(doc: Document, sec: Section) -> list[Line]:
     """Lines of a section after its heading line."""
-    return [ln for ln in doc.lines if sec.span.start < ln.number <= sec.span.end]
+    numbers = [ln.number for ln in doc.lines]
+    return doc.lines[bisect_right(numbers, sec.span.start):bisect_right(numbers, sec.span.end)]
 
 
 def _key(text: str) -> str:
@@ -233,9 +235,10 @@ class _Item:
 def _items(lines: list[Line]) -> list[_Item]:
     """Split a section's lines into prose paragraphs and bullet items."""
     items: list[_Item] = []
+    content = [ln for ln in lines if ln.text.strip() and not ln.furniture]
+    numbers = [ln.number for ln in content]
     for para in paragraphs(lines):
-        inside = [ln for ln in lines if para.span.start <= ln.number <= para.span.end
-                  and ln.text.strip() and not ln.furniture]
+        inside = content[bisect_left(numbers, para.span.start):bisect_right(numbers, para.span.end)]
         current: _Item | None = None
         for ln in inside:
             if _SUB_BULLET.match(ln.text):
@@ -258,7 +261,7 @@ def _rejoin_dangling(items: list[_Item]) -> list[_Item]:
     """Re-join prose cut by a page break after a word no sentence ends with ('... agreed with')."""
     out: list[_Item] = []
     for it in items:
-        if out and it.bullet == 0 and _DANGLING.search(out[-1].text):
+        if out and it.bullet == 0 and out[-1].text.rsplit(None, 1)[-1].lower() in _DANGLING:
             out[-1].text += " " + it.text
             out[-1].span = out[-1].span.union(it.span)
         else:
