@@ -248,3 +248,18 @@ def test_sub_items_after_a_colon_belong_to_their_finding() -> None:
         ),
         ("The force should review its use of serious crime prevention orders.", 16, 16),
     ]
+
+
+def test_footnote_marker_without_superscript_still_gives_the_earlier_reports_address() -> None:
+    report = _snippet_report(
+        f"{Q_SOC}\n\nSerious and organised crime harms communities.\n\n"
+        "In HMIC's 2015 effectiveness report7, we said that the force should map organised crime groups. "
+        "The force has made significant progress.\n\n"
+        "7 PEEL: Police effectiveness 2015 – An inspection of Kent Police, HMIC, 2016. Available from: "
+        "www.justiceinspectorates.gov.uk/hmic/publications/police-effectiveness-2015-kent/\n"
+    )
+    earlier = report.earlier[0]
+    assert earlier.url == "www.justiceinspectorates.gov.uk/hmic/publications/police-effectiveness-2015-kent/"
+    recalled = report.recalled[0]
+    assert recalled.text == "the force should map organised crime groups"
+    assert (recalled.status, recalled.status_evidence) == ("addressed", "The force has made significant progress.")

@@ -28,7 +28,8 @@ _PILLARS = ("effectiveness", "efficiency", "legitimacy", "leadership")
 # "HMIC's 2015 effectiveness (vulnerability) report⁷", "HMIC's 2015 vulnerability inspection"
 _NAMED_REF = re.compile(
     r"HMIC['’]s\s+(?P<year>(?:19|20)\d\d)\s+(?P<name>[a-z]+)(?:\s+\((?P<theme>[a-z ]+)\))?\s+"
-    r"(?:report|inspection)(?P<marks>[" + SUPERSCRIPTS + r"]*)",
+    # The footnote marker: superscript, or plain digits glued on when a PDF lost the raise.
+    r"(?:report|inspection)(?P<marks>[" + SUPERSCRIPTS + r"]+|\d{1,3}\b)?",
     re.I,
 )
 _LAST_YEAR = re.compile(r"\blast year\b", re.I)
@@ -89,17 +90,20 @@ def _programme(info: ReportInfo) -> tuple[str, int]:
     return (m.group(1).lower(), int(m.group(2))) if m else ("effectiveness", info.year - 1)
 
 
-def _superscript_number(marks: str) -> int | None:
-    digits = "".join(str(SUPERSCRIPTS.index(c)) for c in marks if c in SUPERSCRIPTS)
+def _superscript_number(marks: str | None) -> int | None:
+    """'¹⁰' or '10' → 10."""
+    chars = [c for c in (marks or "") if c in SUPERSCRIPTS or c in "0123456789"]
+    digits = "".join(str(SUPERSCRIPTS.index(c)) if c in SUPERSCRIPTS else c for c in chars)
     return int(digits) if digits else None
 
 
 def _footnotes(sections: list[Section]) -> dict[int, str]:
-    """Footnote number → its text, from paragraphs that start with a superscript number."""
+    """Footnote number → its text: paragraphs opening with a superscript number, or with a
+    plain one followed by a capital (the same footnote when a PDF lost the raise)."""
     out: dict[int, str] = {}
     for section in sections:
         for para in section.paragraphs:
-            m = re.match(rf"^\s*([{SUPERSCRIPTS}]+)\s*(.*)$", para.text)
+            m = re.match(rf"^\s*([{SUPERSCRIPTS}]+|\d{{1,3}}(?=\s+[A-Z*]))\s*(.*)$", para.text)
             if m:
                 number = _superscript_number(m.group(1))
                 if number is not None:
