@@ -263,3 +263,13 @@ def test_footnote_marker_without_superscript_still_gives_the_earlier_reports_add
     recalled = report.recalled[0]
     assert recalled.text == "the force should map organised crime groups"
     assert (recalled.status, recalled.status_evidence) == ("addressed", "The force has made significant progress.")
+
+
+def test_sentence_cut_by_a_plain_number_footnote_is_rejoined() -> None:
+    report = _snippet_report(
+        f"{Q_SOC}\n\nThe force works with partners such as\n\n"
+        "12 Partners include local authorities.\n\nlocal councils to disrupt gangs.\n"
+    )
+    question = next(s for s in report.sections if s.kind == "question")
+    texts = [(p.text, p.span.start, p.span.end) for p in question.paragraphs]
+    assert ("The force works with partners such as local councils to disrupt gangs.", 9, 13) in texts

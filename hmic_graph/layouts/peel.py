@@ -283,7 +283,11 @@ def rejoin_across_footnotes(paras: list[Paragraph]) -> list[Paragraph]:
 def _is_interruption(text: str) -> bool:
     """Footnote text, a stray '-' or '_' left by the PDF, or a lone footnote URL."""
     t = text.strip()
-    return is_footnote_text(t) or t in {"-", "_", "–"} or bool(re.match(r"^(?:\$\\underline\{)?www\.|^<u>", t))
+    # HMIC style spells out a number opening a sentence: '7 PEEL: ...' is a footnote.
+    plain_footnote = bool(re.match(r"^\d{1,3}\s+[A-Z*]", t))
+    return is_footnote_text(t) or plain_footnote or t in {"-", "_", "–"} or bool(
+        re.match(r"^(?:\$\\underline\{)?www\.|^<u>", t)
+    )
 
 
 def segment_peel(doc: Document) -> PeelLayout:
