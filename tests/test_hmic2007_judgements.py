@@ -113,3 +113,16 @@ def test_summary_tables_flattened_without_tabs() -> None:
         ("Missing persons", "Protecting vulnerable people", [1, 21, 21, 0])]
     assert [r.area for r in force_summary(report.document, report.sections)] == [
         "Neighbourhood Policing", "Missing persons"]
+
+
+def test_grade_printed_nowhere_is_an_ungraded_judgement() -> None:
+    from hmic2007_samples import FIXTURES
+
+    from hmic_graph.extract.hmic2007 import extract_hmic2007
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_missing.txt").read_text(encoding="utf-8").replace(
+        "Neighbourhood Policing\tFair\n", "")
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "nowhere.txt"))
+    np = report.judgements[0]
+    assert (np.area, np.grade, np.ungraded, np.summary_span) == ("Neighbourhood Policing", None, True, None)
+    assert [c.forces for c in np.national_distribution] == [6, 14, 21, 2]

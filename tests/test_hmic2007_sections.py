@@ -76,3 +76,15 @@ def test_variant_area_headings_and_closing_list() -> None:
         (1, "Neighbourhood Policing", Span(68, 70), Span(102, 104)),
         (2, "Missing persons", Span(94, 96), Span(108, 110))]
     assert [o.text for o in report.findings_of("observation")][-1] == "Missing persons are reviewed daily."
+
+
+def test_contents_entry_worded_differently_from_its_heading() -> None:
+    from hmic2007_samples import FIXTURES
+
+    from hmic_graph.extract.hmic2007 import extract_hmic2007
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+        "Contents\n\nIntroduction to HMIC Inspections\n", "Contents\n\nIntroduction\n", 1)
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "contents.txt"))
+    assert [(s.kind, s.span) for s in report.sections[1:3]] == [
+        ("contents", Span(11, 17)), ("introduction", Span(19, 21))]

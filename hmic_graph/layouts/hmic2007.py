@@ -94,19 +94,32 @@ def _is_heading_shape(text: str) -> bool:
 
 
 def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
-    """Indexes [start, end) of the table of contents; the body starts at end."""
+    """Indexes [start, end) of the table of contents; the body starts at end.
+
+    The body starts where a contents entry is printed a second time (as a heading).
+    """
     start = next((i for i, ln in enumerate(lines[:80]) if norm(ln.text) == "contents"), None)
     if start is None:
         return None
-    first = next((ln for ln in lines[start + 1:] if ln.text.strip()), None)
-    if first is None:
-        return None
-    key = norm(first.text)
-    first_idx = lines.index(first)
-    for i in range(first_idx + 1, len(lines)):
-        if norm(lines[i].text) == key:
-            return start, i
-    return start, start + 1
+    content = [i for i in range(start + 1, len(lines))
+               if norm(lines[i].text) and not lines[i].furniture]
+    if not content:
+        return start, start + 1
+    # Contents entries are short: the body has begun by the heading above the first prose.
+    prose = next((k for k, i in enumerate(content) if len(lines[i].text.strip()) > 120
+                  and lines[i].text.rstrip().endswith((".", "!", "?", ":"))), None)
+    limit = content[prose - 1] if prose else len(lines)
+    first = norm(lines[content[0]].text)
+    again = next((i for i in content[1:] if norm(lines[i].text) == first), None)
+    if again is not None:  # the first entry ('Introduction to HMIC Inspections') printed as a heading
+        return start, min(again, limit)
+    entries: set[str] = set()
+    for i in content:  # else the first entry of any kind printed a second time
+        key = norm(lines[i].text)
+        if key in entries:
+            return start, min(i, limit)
+        entries.add(key)
+    return start, min(start + 1, limit) if prose else start + 1
 
 
 def _next_content(lines: list[Line], i: int) -> Line | None:
