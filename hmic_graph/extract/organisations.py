@@ -457,8 +457,10 @@ def _is_heading(text: str) -> bool:
     return len(text) <= _HEADING_MAX and not re.search(r"[.;:,]$", text)
 
 
-# Section kinds (set by the layouts) that hold template text, not this force's work.
-_SKIPPED_SECTION_KINDS = {"cover", "contents", "introduction", "national-context", "glossary", "annex",
+# Section kinds (set by the layouts) that hold template text, not this force's work. The glossary
+# is found here by its own heading (the last one), so a layout's misjudged glossary span cannot
+# hide the report's body.
+_SKIPPED_SECTION_KINDS = {"cover", "contents", "introduction", "national-context", "annex",
                           "next-steps", "summary-table"}
 # Without sections, the 'National contextual factors' box runs until the force's own text.
 _BOX_END = re.compile(r"^(?:Contextual factors|Strengths|Work in progress|Areas? for improvement|GRADE\b)", re.I)
@@ -466,8 +468,7 @@ _BOX_END = re.compile(r"^(?:Contextual factors|Strengths|Work in progress|Areas?
 
 def report_paragraphs(report: Report) -> list[Paragraph]:
     """The report's paragraphs that may name this force's units and partners."""
-    skipped = [s.span for s in report.sections
-               if s.kind in _SKIPPED_SECTION_KINDS or re.search(r"glossary", s.title, re.I)]
+    skipped = [s.span for s in report.sections if s.kind in _SKIPPED_SECTION_KINDS]
     out: list[Paragraph] = []
     mode: str | None = None  # None, 'intro', 'box'
     paras = split_paragraphs(report.document.lines)
@@ -570,7 +571,13 @@ def sentences(para: Paragraph, lines_by_number: dict[int, Line], lead_in: str = 
 # Partnership evidence
 
 _NEGATED_CUE = re.compile(
-    r"\b(?:no|not|nor|lack(?:s|ed|ing)? (?:of|any)|absence of|without|yet to|never|little|limited)\b[^.;]{0,40}$", re.I
+    r"\b(?:no|not|nor|lack(?:s|ed|ing)? (?:of|any)|absence of|without|yet to|never|little|limited|"
+    r"needs? to|needed to|should|could)\b[^.;]{0,40}$", re.I
+)
+# 'ACPO guidance', 'the ACPO/NCPE doctrine': the body's documents, not work with the body.
+_DOCUMENT_AFTER = re.compile(
+    r"^(?:\s*/\s*[A-Z]{2,}|’s|'s)*\s+(?:\w+\s+){0,2}?(?:guidance|guidelines|doctrines?|standards?|codes? of practice|"
+    r"manuals?|definitions?|tracking system|toolkit|targets?)\b"
 )
 # A sentence about what HMIC itself does (consulting the Home Office) is not the force's work.
 _INSPECTORATE_SUBJECT = re.compile(r"^(?:HMIC|The inspectorate|Inspectors|HM Inspectors?|HMI)\b")
@@ -638,6 +645,7 @@ class _Found:
     mention: OrganisationMention
     target: Target
     sentence: Sentence
+    cites_document: bool = False  # the mention names the body's guidance, not the body at work
 
 
 def find_mentions(report: Report) -> list[_Found]:
@@ -660,7 +668,7 @@ def find_mentions(report: Report) -> list[_Found]:
                     role=t.role, kind=t.kind, span=Span(line, max(line, sent.line_at(m.end - 1))),
                     abbreviation=t.abbreviation,
                 )
-                found.append(_Found(mention, t, sent))
+                found.append(_Found(mention, t, sent, bool(_DOCUMENT_AFTER.match(sent.text[m.end:]))))
     return found
 
 
@@ -713,7 +721,7 @@ def partnerships_from(found: list[_Found]) -> list[Partnership]:
     by_partner: dict[str, Partnership] = {}
     for f in found:
         men = f.mention
-        if men.role == "unit":
+        if men.role == "unit" or f.cites_document:
             continue
         types = partnership_types(f.sentence.with_lead_in, men.role, men.kind)
         if not types:
