@@ -58,16 +58,18 @@ class _Terms:
         return out
 
     def term(self, t: object) -> str:
-        if isinstance(t, URIRef):
+        kind = type(t)
+        if kind is URIRef or isinstance(t, URIRef):
             return self.iri(str(t))
         if isinstance(t, BNode):
             return f"_:{t}"
         if isinstance(t, Literal):
-            body = f'"{_escape(str(t))}"'
+            body = f'"{_escape(str(t))}"' if _NEEDS_ESCAPE.search(t) else f'"{t}"'
             if t.language:
                 return f"{body}@{t.language}"
-            if t.datatype is not None and t.datatype != XSD.string:
-                return f"{body}^^{self.iri(str(t.datatype))}"
+            datatype = t.datatype
+            if datatype is not None and datatype != _XSD_STRING:
+                return f"{body}^^{self.iri(str(datatype))}"
             return body
         raise TypeError(f"not an RDF term: {t!r}")
 
@@ -100,6 +102,10 @@ def _subject_key(s: object) -> tuple[int, str]:
     return (1 if isinstance(s, BNode) else 0, str(s))
 
 
+_XSD_STRING = XSD.string
+_RDF_TYPE = RDF.type
+
+
 def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None = None) -> str:
     """Sorted Turtle of one graph or the union of several: @prefix lines, then subjects in
     IRI order, rdf:type first, each predicate's objects sorted and de-duplicated."""
@@ -107,19 +113,19 @@ def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None
     terms = _Terms(prefixes)
     by_subject: dict[object, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
     graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
-    triples = _iter_triples(graphs)
-    for s, p, o in triples:
-        by_subject[s][p].add(terms.term(o))
+    term = terms.term
+    for s, p, o in _iter_triples(graphs):
+        by_subject[s][p].add(term(o))
     out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
     out.append("")
     for s in sorted(by_subject, key=_subject_key):
         preds = by_subject[s]
-        order = sorted(preds, key=lambda p: (p != RDF.type, str(p)))
+        order = sorted(preds, key=lambda p: (p != _RDF_TYPE, p))
         blocks = []
         for p in order:
-            ptext = "a" if p == RDF.type else terms.term(p)
+            ptext = "a" if p == _RDF_TYPE else term(p)
             blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[p])))
-        out.append(terms.term(s) + "\n" + " ;\n".join(blocks) + " .\n")
+        out.append(term(s) + "\n" + " ;\n".join(blocks) + " .\n")
     return "\n".join(out)
 
 
@@ -127,6 +133,17 @@ def ntriples_lines(graphs: Graph | Iterable[Graph]) -> list[str]:
     terms = _Terms({})
     graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
     return sorted({f"{terms.term(s)} {terms.term(p)} {terms.term(o)} ." for s, p, o in _iter_triples(graphs)})
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def default_mode(directory: bool = False) -> int:
+    """The mode a plainly created file or directory would get (mkstemp/mkdtemp use 0600/0700)."""
+    return (0o777 if directory else 0o666) & ~_umask()
 
 
 def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
@@ -146,6 +163,7 @@ def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
                     fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     except BaseException:
         try:

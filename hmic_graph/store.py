@@ -11,6 +11,7 @@ Only one process may open a store read-write; queries open it read-only.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from rdflib.term import Node
 
 from . import vocab
 from .model import HmicError
-from .serialize import ntriples_lines
+from .serialize import default_mode, ntriples_lines
 
 STORE_DIRNAME = "store"
 ONTOLOGY_FILE = "hmic.ttl"  # the only ontology file; the other ontology/*.ttl are taxonomy data
@@ -69,6 +70,7 @@ def load_build(build_dir: Path, report_graphs: Mapping[str, Graph], links: Graph
     final = build_dir / STORE_DIRNAME
     tmp = Path(tempfile.mkdtemp(prefix=".store.", dir=build_dir))
     try:
+        os.chmod(tmp, default_mode(directory=True))
         store = ox.Store(str(tmp))
         for report_id in sorted(report_graphs):
             _load_graph(store, report_graphs[report_id], vocab.report_graph_name(report_id))

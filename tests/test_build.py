@@ -179,3 +179,27 @@ def test_samples_without_personal_data_by_default(sample_build):
 def test_samples_build_twice_byte_identical(sample_build, tmp_path):
     again = pipeline.build(None, tmp_path / "again", validate=False)
     assert again.graph_path.read_bytes() == sample_build.graph_path.read_bytes()
+
+
+def test_every_hmic_term_in_the_data_is_declared_in_the_ontology(sample_build):
+    from hmic_graph.store import open_store, select
+
+    undeclared = select(open_store(sample_build.out_dir), """SELECT DISTINCT ?term WHERE {
+        { ?x ?term ?o } UNION { ?x a ?term }
+        FILTER (STRSTARTS(STR(?term), STR(hmic:)))
+        FILTER NOT EXISTS {
+            VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty
+                           owl:NamedIndividual }
+            GRAPH ?ontology { ?term a ?kind } } }""")
+    assert [str(row["term"]) for row in undeclared] == []
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "graph.ttl"
+    atomic_write(target, "x\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
