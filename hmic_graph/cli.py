@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from .ingest.text import DEFAULT_MAX_BYTES
 from .model import HmicError, Report
 
 app = typer.Typer(
@@ -45,6 +46,8 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory.")] = Path("out"),
     include_contacts: Annotated[bool, typer.Option("--include-contacts", help="Keep force contacts' names, phones and e-mails (personal data).")] = False,
     validate: Annotated[bool, typer.Option("--validate/--no-validate", help="Check the graph against the SHACL shapes.")] = True,
+    max_size: Annotated[float, typer.Option("--max-size", min=0.001, help="Refuse input files larger than this many MB.")] = DEFAULT_MAX_BYTES / 2**20,
+    incremental: Annotated[bool, typer.Option("--incremental/--from-scratch", help="Reuse the extraction of unchanged reports (same sha256) cached in the build directory.")] = True,
 ) -> None:
     """Build DIR/graph.ttl, the embedded store and the validation report from report files."""
     from .pipeline import build as run_build
@@ -58,7 +61,8 @@ def build(
 
         try:
             result = run_build(paths or None, out_dir, include_contacts=include_contacts,
-                               progress=progress, validate=validate)
+                               progress=progress, validate=validate,
+                               max_bytes=int(max_size * 2**20), incremental=incremental)
         except HmicError as exc:
             raise fail(str(exc)) from None
 

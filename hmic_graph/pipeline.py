@@ -28,8 +28,8 @@ from typing import Any, Literal
 from rdflib import Graph
 
 from . import resources
-from .extract import extract_report
-from .ingest import read_document
+from .cache import CACHE_DIR_NAME, build_lock, extract_many, file_sha256, prune
+from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, Report
 from .rdf import links_graph, new_graph, report_graph
 from .serialize import atomic_write, turtle_text
@@ -106,36 +106,45 @@ def report_counts(report: Report) -> dict[str, int]:
 
 
 def extract_files(files: list[Path], progress: Progress | None = None,
-                  total_steps: int = 0) -> tuple[list[Report], list[InputOutcome]]:
-    """Ingest and extract each file; duplicates (same bytes) once; errors collected per file."""
+                  total_steps: int = 0, max_bytes: int = DEFAULT_MAX_BYTES,
+                  cache_dir: Path | None = None,
+                  workers: int | None = None) -> tuple[list[Report], list[InputOutcome]]:
+    """Ingest and extract each file; duplicates (same bytes) once; errors collected per file.
+
+    Unique files are extracted in parallel over cores; with ``cache_dir``, unchanged files
+    (same sha256, same extraction code) are read back instead of extracted again.
+    """
     reports: list[Report] = []
     outcomes: list[InputOutcome] = []
     by_sha: dict[str, str] = {}
     by_report_id: dict[str, str] = {}
-    for i, path in enumerate(files, start=1):
-        if progress:
-            progress(i - 1, total_steps, f"extracting {path.name}")
-        source = str(path)
+    jobs: list[tuple[Path, str]] = []
+    for path in files:
         try:
-            doc = read_document(path)
-            if doc.sha256 in by_sha:
-                outcomes.append(InputOutcome(source, "duplicate", doc.sha256,
-                                             problem=f"same content as {by_sha[doc.sha256]}"))
-                continue
-            by_sha[doc.sha256] = source
-            report = extract_report(doc)
-            rid = report.info.report_id
-            if rid in by_report_id:
-                raise HmicError(source, f"report {rid} was already read from {by_report_id[rid]}")
-            by_report_id[rid] = source
+            sha = file_sha256(path, max_bytes)
         except HmicError as exc:
-            outcomes.append(InputOutcome(source, "error", problem=exc.problem))
+            outcomes.append(InputOutcome(str(path), "error", problem=exc.problem))
             continue
-        except Exception as exc:  # an extractor bug must not sink the other files of the build
-            outcomes.append(InputOutcome(source, "error", problem=f"internal error: {type(exc).__name__}: {exc}"))
+        if sha in by_sha:
+            outcomes.append(InputOutcome(str(path), "duplicate", sha, problem=f"same content as {by_sha[sha]}"))
             continue
+        by_sha[sha] = str(path)
+        jobs.append((path, sha))
+    for i, done in enumerate(extract_many(jobs, max_bytes, cache_dir, workers), start=1):
+        if progress:
+            progress(i, total_steps, f"extracted {Path(done.source).name}")
+        if done.report is None:
+            outcomes.append(InputOutcome(done.source, "error", done.sha256, problem=done.problem))
+            continue
+        report = done.report
+        rid = report.info.report_id
+        if rid in by_report_id:
+            outcomes.append(InputOutcome(done.source, "error", done.sha256,
+                                         problem=f"report {rid} was already read from {by_report_id[rid]}"))
+            continue
+        by_report_id[rid] = done.source
         reports.append(report)
-        outcomes.append(InputOutcome(source, "built", doc.sha256, rid, counts=report_counts(report)))
+        outcomes.append(InputOutcome(done.source, "built", done.sha256, rid, counts=report_counts(report)))
     return reports, outcomes
 
 
@@ -172,15 +181,30 @@ def manifest(result: BuildResult) -> str:
 
 
 def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = False,
-          progress: Progress | None = None, validate: bool = True) -> BuildResult:
+          progress: Progress | None = None, validate: bool = True,
+          max_bytes: int = DEFAULT_MAX_BYTES, incremental: bool = True,
+          workers: int | None = None) -> BuildResult:
     """Build the graph of ``paths`` (files or directories; None = the bundled samples).
 
-    ``validate=False`` skips SHACL validation (``conforms`` stays None).
+    ``validate=False`` skips SHACL validation (``conforms`` stays None). Files over
+    ``max_bytes`` are refused. ``incremental`` reuses extractions cached in ``out_dir``
+    for unchanged inputs. A build already writing into ``out_dir`` makes this one fail
+    with an HmicError instead of both corrupting it.
     """
-    out_dir = Path(out_dir)
+    with build_lock(Path(out_dir)):
+        cache_dir = Path(out_dir) / CACHE_DIR_NAME if incremental else None
+        if cache_dir is not None:
+            prune(cache_dir)  # entries of older extraction code can never be read again
+        return _build_locked(paths, Path(out_dir), include_contacts, progress, validate,
+                             max_bytes, cache_dir, workers)
+
+
+def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool,
+                  progress: Progress | None, validate: bool, max_bytes: int,
+                  cache_dir: Path | None, workers: int | None) -> BuildResult:
     files, outcomes = expand_inputs(resources.sample_reports() if paths is None else paths)
     steps = len(files) + 4
-    reports, extracted = extract_files(files, progress, steps)
+    reports, extracted = extract_files(files, progress, steps, max_bytes, cache_dir, workers)
     outcomes += extracted
     outcomes.sort(key=lambda o: o.source)
     result = BuildResult(out_dir=out_dir, inputs=outcomes, reports=reports)

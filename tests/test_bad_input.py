@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -123,3 +124,48 @@ def test_unknown_force_is_not_replaced_by_a_neighbour_it_mentions() -> None:
     text = _with_unknown_force(ESSEX_2007.read_text(encoding="utf-8"))  # still mentions Kent Police
     with pytest.raises(HmicError, match="police force"):
         extract_report(document_from_bytes(text.encode("utf-8"), "atlantis.txt"))
+
+
+# --- through the command line: one line on stderr, a non-zero exit, nothing half-written ----
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hmic_graph.cli", *args], capture_output=True, text=True)
+
+
+def assert_one_line_failure(proc: subprocess.CompletedProcess, expected: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert expected in proc.stderr
+    assert any(expected in line for line in proc.stderr.splitlines())
+
+
+def test_cli_build_of_missing_file_and_empty_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert_one_line_failure(run_cli("build", str(tmp_path / "nowhere.txt"), "--out", str(out), "--no-validate"),
+                            "no such file")
+    empty = tmp_path / "empty-dir"
+    empty.mkdir()
+    assert_one_line_failure(run_cli("build", str(empty), "--out", str(out), "--no-validate"),
+                            "no .txt or .pdf report files")
+    assert not (out / "graph.ttl").exists()
+
+
+def test_cli_build_refuses_an_oversized_file_with_the_configured_limit(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run_cli("build", str(ESSEX_2007), "--out", str(out), "--no-validate", "--max-size", "0.05")
+    assert_one_line_failure(proc, "MB, over the 0.05 MB limit (--max-size)")
+    assert not (out / "graph.ttl").exists()
+
+
+def test_cli_build_of_bad_files_among_good_ones_builds_the_good_ones(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "junk.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
+    (inputs / "essex.txt").write_bytes(ESSEX_2007.read_bytes())
+    out = tmp_path / "out"
+    proc = run_cli("build", str(inputs), "--out", str(out), "--no-validate")
+    assert "Traceback" not in proc.stderr
+    assert "empty.txt: empty file" in proc.stderr
+    assert "junk.pdf: corrupt or unreadable PDF" in proc.stderr
+    assert (out / "graph.ttl").exists() and "essex-police-2007-10" in (out / "graph.ttl").read_text()

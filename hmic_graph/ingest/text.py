@@ -102,7 +102,10 @@ def lines_from_text(text: str) -> list[Line]:
 
 def size_problem(size: int, max_bytes: int) -> str:
     """The refusal of a file over the size limit, in the MB (MiB) the limit is set in."""
-    return f"file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit (--max-size)"
+    def mb(n: int) -> str:
+        return f"{n / 2**20:.0f}" if n >= 10 * 2**20 else f"{n / 2**20:.2g}"
+
+    return f"file is {mb(size)} MB, over the {mb(max_bytes)} MB limit (--max-size)"
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:

@@ -1,0 +1,162 @@
+"""Incremental builds: unchanged reports are not extracted again, duplicates are ingested once,
+and two builds into one directory at once are refused by a lock."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hmic_graph.extract as extract_module
+from hmic_graph import cache
+from hmic_graph.cache import build_lock, extract_many, file_sha256
+from hmic_graph.ingest import DEFAULT_MAX_BYTES
+from hmic_graph.model import HmicError
+from hmic_graph.pipeline import build
+from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+ESSEX_2007 = SAMPLE_REPORTS_DIR / "000_88c9294f686cd83b.txt"
+HERTS_2007 = SAMPLE_REPORTS_DIR / "002_6d76f0ff05c3221f.txt"
+
+
+@pytest.fixture
+def counted_extractions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each real extraction (single process, so the patch is seen)."""
+    calls: list[str] = []
+    real = extract_module.extract_report
+
+    def counting(doc):
+        calls.append(doc.source)
+        return real(doc)
+
+    monkeypatch.setattr(extract_module, "extract_report", counting)
+    return calls
+
+
+def jobs(*paths: Path) -> list[tuple[Path, str]]:
+    return [(p, file_sha256(p, DEFAULT_MAX_BYTES)) for p in paths]
+
+
+def test_unchanged_reports_are_read_back_and_a_changed_one_is_extracted(
+        tmp_path: Path, counted_extractions: list[str]) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    a, b = shutil.copy(ESSEX_2007, inputs / "a.txt"), shutil.copy(HERTS_2007, inputs / "b.txt")
+    cache_dir = tmp_path / "cache"
+    first = list(extract_many(jobs(Path(a), Path(b)), DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    assert [e.from_cache for e in first] == [False, False] and len(counted_extractions) == 2
+
+    second = list(extract_many(jobs(Path(a), Path(b)), DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    assert [e.from_cache for e in second] == [True, True] and len(counted_extractions) == 2
+    assert [e.report.info.report_id for e in second] == ["essex-police-2007-10", "hertfordshire-constabulary-2007-10"]
+    assert second[0].report.findings == first[0].report.findings
+
+    text = Path(b).read_text(encoding="utf-8")
+    Path(b).write_text(text.replace("That the force", "That the constabulary", 1), encoding="utf-8")
+    third = list(extract_many(jobs(Path(a), Path(b)), DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    assert [e.from_cache for e in third] == [True, False]
+    assert counted_extractions == ["a.txt", "b.txt", "b.txt"]
+
+
+def test_new_extraction_code_invalidates_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   counted_extractions: list[str]) -> None:
+    cache_dir = tmp_path / "cache"
+    list(extract_many(jobs(ESSEX_2007), DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    monkeypatch.setattr(cache, "code_version", lambda: "another-version")
+    again = list(extract_many(jobs(ESSEX_2007), DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    assert not again[0].from_cache and len(counted_extractions) == 2
+    cache.prune(cache_dir)
+    assert [d.name for d in cache_dir.iterdir()] == ["another-version"]
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path, counted_extractions: list[str]) -> None:
+    cache_dir = tmp_path / "cache"
+    job = jobs(ESSEX_2007)
+    list(extract_many(job, DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    cache.entry_path(cache_dir, job[0][1]).write_bytes(b"not a pickle")
+    again = list(extract_many(job, DEFAULT_MAX_BYTES, cache_dir, workers=1))
+    assert again[0].report is not None and not again[0].from_cache
+
+
+def test_errors_are_cached_too(tmp_path: Path, counted_extractions: list[str]) -> None:
+    bad = tmp_path / "minutes.txt"
+    bad.write_text("Minutes of the parish council.\n" * 30, encoding="utf-8")
+    for expect_cached in (False, True):
+        [outcome] = extract_many(jobs(bad), DEFAULT_MAX_BYTES, tmp_path / "cache", workers=1)
+        assert outcome.report is None and "not a recognised" in outcome.problem
+        assert outcome.from_cache is expect_cached
+
+
+def test_parallel_extraction_gives_the_same_records_in_input_order(tmp_path: Path) -> None:
+    serial = list(extract_many(jobs(ESSEX_2007, HERTS_2007), DEFAULT_MAX_BYTES, None, workers=1))
+    parallel = list(extract_many(jobs(ESSEX_2007, HERTS_2007), DEFAULT_MAX_BYTES, None, workers=2))
+    assert [e.source for e in parallel] == [str(ESSEX_2007), str(HERTS_2007)]
+    assert [e.report.findings for e in parallel] == [e.report.findings for e in serial]
+
+
+def test_rebuild_from_cache_writes_the_same_graph_and_a_duplicate_is_ingested_once(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(ESSEX_2007, inputs / "essex.txt")
+    shutil.copy(ESSEX_2007, inputs / "essex-copy.txt")  # the same report downloaded twice
+    out = tmp_path / "out"
+    first = build([inputs], out, validate=False)
+    graph = (out / "graph.ttl").read_bytes()
+    statuses = sorted((Path(i.source).name, i.status) for i in first.inputs)
+    assert statuses == [("essex-copy.txt", "built"), ("essex.txt", "duplicate")] or statuses == [
+        ("essex-copy.txt", "duplicate"), ("essex.txt", "built")]
+    assert len(first.reports) == 1
+    assert len(list((out / cache.CACHE_DIR_NAME).rglob("*.pickle"))) == 1
+
+    second = build([inputs], out, validate=False)
+    assert (out / "graph.ttl").read_bytes() == graph
+    assert [r.info.report_id for r in second.reports] == ["essex-police-2007-10"]
+
+    scratch = build([inputs], tmp_path / "scratch", validate=False, incremental=False)
+    assert (tmp_path / "scratch" / "graph.ttl").read_bytes() == graph
+    assert scratch.triples == first.triples
+    assert not (tmp_path / "scratch" / cache.CACHE_DIR_NAME).exists()
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from hmic_graph.cache import build_lock
+with build_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_two_builds_into_one_directory_are_refused_by_a_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out), "30"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(HmicError, match="another build is writing to this directory"):
+            build([ESSEX_2007], out, validate=False)
+        cli = subprocess.run([sys.executable, "-m", "hmic_graph.cli", "build", str(ESSEX_2007),
+                              "--out", str(out), "--no-validate"], capture_output=True, text=True)
+        assert cli.returncode != 0
+        assert "another build is writing to this directory" in cli.stderr
+        assert "Traceback" not in cli.stderr
+        assert not (out / "graph.ttl").exists()  # the refused builds wrote nothing
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the holder is gone (even killed), the lock is free again.
+    with build_lock(out):
+        pass
+
+
+def test_lock_is_released_after_a_failed_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(HmicError):
+        with build_lock(out):
+            raise HmicError("x", "boom")
+    with build_lock(out):  # the lock is never waited for: taking it proves it was released
+        pass
