@@ -7,17 +7,16 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from hmic_graph import pipeline
 from hmic_graph.cli import app
 
-from test_build import fake_extract, write_inputs
+from test_build import fake_extract, use_fake_extractor, write_inputs
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def fake_extractor(monkeypatch):
-    monkeypatch.setattr(pipeline, "extract_report", fake_extract)
+    use_fake_extractor(monkeypatch)
 
 
 def test_build_writes_graph_and_store(tmp_path, fake_extractor):
