@@ -139,3 +139,51 @@ def test_blank_nodes_get_stable_labels():
     a, b = turtle_text(graph_with_blank_nodes()), turtle_text(graph_with_blank_nodes())
     assert a == b
     assert len(Graph().parse(data=a, format="turtle")) == 5
+
+
+def test_ontology_terms_are_declared_once_with_label_and_comment():
+    from collections import defaultdict
+
+    from rdflib.namespace import OWL
+
+    from hmic_graph.resources import ONTOLOGY_DIR
+
+    onto = Graph().parse(ONTOLOGY_DIR / "hmic.ttl", format="turtle")
+    kinds = [OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty]
+    declared: dict = defaultdict(set)
+    for kind in kinds:
+        for term in onto.subjects(RDF.type, kind):
+            declared[term].add(kind)
+    punned = {t: k for t, k in declared.items() if len(k) > 1}
+    assert punned == {}  # one kind per IRI keeps the ontology in OWL 2 DL
+    own = [t for t in declared if str(t).startswith(str(HMIC))]
+    assert len(own) > 60
+    for term in own:
+        assert onto.value(term, RDFS.label) is not None, term
+        assert onto.value(term, RDFS.comment) is not None, term
+    # The contract's terms, spelled as CONTRACT.md spells them.
+    for name in ("InspectionReport", "PoliceForce", "Unit", "PartnerOrganisation", "Partnership",
+                 "InspectionArea", "Judgement", "Grade", "Finding", "Recommendation",
+                 "AreaForImprovement", "CauseOfConcern", "GoodPractice", "Observation", "Issue",
+                 "FollowUp", "aboutForce", "programme", "inReport", "inArea", "grade", "nationalCount",
+                 "text", "recommendationNumber", "addressesIssue", "lineStart", "lineEnd", "abbreviation",
+                 "partnerKind", "force", "partner", "worksWith", "followUpOf", "assessedIn",
+                 "followUpStatus", "evidence", "confidence", "followedUpBy", "forceCount"):
+        assert HMIC[name] in declared, name
+    for status in ("Addressed", "PartlyAddressed", "Recurring", "NotAssessed"):
+        assert (HMIC[status], RDF.type, HMIC.FollowUpStatus) in onto
+
+
+def test_grade_scales_are_ordered():
+    from hmic_graph.resources import ONTOLOGY_DIR
+
+    grades = Graph().parse(ONTOLOGY_DIR / "grades.ttl", format="turtle")
+
+    def scale(scale_id: str) -> list[str]:
+        members = grades.subjects(SKOS.inScheme, ID[f"grade/{scale_id}"])
+        return [str(grades.value(m, SKOS.prefLabel))
+                for m in sorted(members, key=lambda m: int(grades.value(m, SKOS.notation)))]
+
+    assert scale("hmic-2007") == ["Excellent", "Good", "Fair", "Poor"]
+    assert scale("peel-2014") == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    assert scale("peel-2021") == ["Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate"]
