@@ -16,15 +16,16 @@ _HMIC_2007 = [
 ]
 _PEEL = [
     re.compile(r"\bPEEL\b"),
-    re.compile(r"Police effectiveness\s+20\d\d", re.I),
-    re.compile(r"How effective is the force at", re.I),
+    re.compile(r"Police (?:effectiveness|efficiency|legitimacy|leadership)\b.{0,40}?20\d\d", re.I),
+    re.compile(r"How (?:effective|efficient|legitimate|well) (?:is|does) the force", re.I),
     re.compile(r"^\s*Areas? for improvement\s*$", re.I | re.M),
     re.compile(r"^\s*Summary of findings\s*$", re.I | re.M),
 ]
 
 
 def detect_programme(doc: Document) -> str:
-    """Return 'hmic-2007' or 'peel-effectiveness', or raise HmicError."""
+    """Return 'hmic-2007' or 'peel-effectiveness' (the PEEL pillar layout, whichever pillar),
+    or raise HmicError."""
     text = "\n".join(ln.text for ln in doc.lines)
     scores = {
         "hmic-2007": sum(1 for rx in _HMIC_2007 if rx.search(text)),
