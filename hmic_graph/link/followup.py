@@ -212,7 +212,7 @@ def assess(finding_text: str, finding_issues: list[str], later: Report, *,
     quotes: list[_Candidate] = []
     near_miss = 0.0
     for i, s in enumerate(sentences):
-        if any(sp.start <= s.span.start <= sp.end for sp in formal_spans) or is_generic(s.text):
+        if s.footnote or is_generic(s.text) or any(sp.start <= s.span.start <= sp.end for sp in formal_spans):
             continue
         # A sentence is read with its neighbours in the same paragraph: 'the deputy chief
         # constable is involved' is about sex offenders because the sentence before says so.

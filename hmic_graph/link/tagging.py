@@ -173,12 +173,16 @@ def tag_text(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])[’'\"”)]?(?:\s*[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?\s+(?=[A-Z‘'\"(•\-–])")
 
 
+_NOTE_MARK = re.compile(r"^\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\^\{?\d+\}?|\^?\*)")
+
+
 @dataclass(frozen=True)
 class Sentence:
     text: str
     span: Span
     issues: tuple[str, ...]
     paragraph: int = 0  # index of the paragraph it belongs to, to read it in context
+    footnote: bool = False  # the paragraph is a footnote (starts with a note mark)
 
 
 def _line_offsets(doc: Document, text: str, span: Span) -> list[tuple[int, int]]:
@@ -213,6 +217,7 @@ def split_sentences(doc: Document, taxonomy: Taxonomy | None = None) -> list[Sen
     out: list[Sentence] = []
     for p_index, para in enumerate(paragraphs(doc.lines)):
         offsets = _line_offsets(doc, para.text, para.span)
+        footnote = bool(_NOTE_MARK.match(para.text))
         start = 0
         bounds = [m.start() for m in _SENTENCE_END.finditer(para.text)] + [len(para.text)]
         for end in bounds:
@@ -221,7 +226,7 @@ def split_sentences(doc: Document, taxonomy: Taxonomy | None = None) -> list[Sen
                 first = _line_at(offsets, start + (len(para.text[start:end]) - len(para.text[start:end].lstrip())))
                 last = _line_at(offsets, max(start, end - 1))
                 out.append(Sentence(chunk, Span(first, max(first, last)), tuple(tag_text(chunk, taxonomy)),
-                                    p_index))
+                                    p_index, footnote))
             start = end
     return out
 
