@@ -51,3 +51,14 @@ def test_footnote_text_is_not_an_observation() -> None:
     texts = [o.text for o in report.findings_of("observation")]
     assert "The force has a named officer for every ward.¹" in texts
     assert not any(t.startswith("¹") for t in texts)
+
+
+def test_empty_bullet_and_leading_minus_sign() -> None:
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+        "The force has a named officer for every ward.",
+        "The force has a named officer for every ward.\n-\n\n-5% is the change in calls since 2006.")
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "bullets.txt"))
+    strengths = [o.text for o in report.findings_of("observation") if o.area == "Neighbourhood Policing"
+                 and o.observation_kind == "strength"]
+    assert strengths == ["The force has a named officer for every ward.",
+                         "-5% is the change in calls since 2006."]

@@ -29,7 +29,7 @@ LABEL = re.compile(r"^\s*recommendation(?:\s+(\d+))?\s*[:.]?\s*$", re.I)
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
 _LIST_HEADING = re.compile(r"recommendations?:?", re.I)
 _INLINE = re.compile(r"^\s*recommendation\s+(\d+)\s*[:.–-]\s*(\S.*)$", re.I)
-_BULLET = re.compile(r"^[-•–▪●◦]\s*(?=\S)")
+_BULLET = re.compile(r"^(?:[-–]\s+|[•▪●◦]\s*)(?=\S)")
 # Words no sentence ends with: prose that stops on one was cut by a page break.
 _DANGLING = frozenset("of with the a an and or to for in on by from at into between their its our "
                       "is are was were be been which whose".split())
@@ -241,6 +241,8 @@ def _items(lines: list[Line]) -> list[_Item]:
         inside = content[bisect_left(numbers, para.span.start):bisect_right(numbers, para.span.end)]
         current: _Item | None = None
         for ln in inside:
+            if not re.search(r"\w", ln.text):
+                continue  # an empty bullet ('-' alone on a line) says nothing
             if _SUB_BULLET.match(ln.text):
                 kind = 2
             elif _BULLET.match(ln.text):
@@ -254,7 +256,7 @@ def _items(lines: list[Line]) -> list[_Item]:
                 continue
             current = _Item(text, Span(ln.number, ln.number), max(kind, 0))
             items.append(current)
-    return _rejoin_dangling([it for it in items if _BULLET.sub("", it.text).strip()])
+    return _rejoin_dangling(items)
 
 
 def _rejoin_dangling(items: list[_Item]) -> list[_Item]:
