@@ -81,7 +81,9 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
     missing: list[InputOutcome] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES]
+            # Hidden files and directories (a build's .cache, editors' backups) are not inputs.
+            found = [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
+                     and not any(part.startswith(".") for part in f.relative_to(p).parts)]
             if not found:
                 missing.append(InputOutcome(str(p), "error", problem="no .txt or .pdf report files in this directory"))
             files.update(found)

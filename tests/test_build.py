@@ -209,3 +209,13 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
+
+
+def test_directory_inputs_are_report_files_only(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".cache").mkdir()
+    for name in ("b.TXT", "sub/c.pdf", ".cache/old.txt", ".hidden.txt", "notes.md"):
+        (tmp_path / name).write_text("x")
+    files, problems = pipeline.expand_inputs([tmp_path, tmp_path / "b.TXT", tmp_path / "gone.txt"])
+    assert files == [tmp_path / "b.TXT", tmp_path / "sub" / "c.pdf"]  # sorted, each once
+    assert [(Path(p.source).name, p.problem) for p in problems] == [("gone.txt", "no such file")]
