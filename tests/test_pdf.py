@@ -173,3 +173,20 @@ def test_unwrap_rules() -> None:
                               "anti-social behaviour team. Inspection and anti-social work.")
     assert joined[2].text == "- a bullet that runs on over the whole width of the column."
     assert paragraphs(joined)[0].span.start == 1
+
+
+def test_pdf_records_carry_hmic_page_in_the_graph(pdf_2007) -> None:
+    from hmic_graph.rdf import report_graph
+    from hmic_graph.vocab import HMIC
+
+    report = extract_report(pdf_2007)
+    graph = report_graph(report)
+    page_of = {ln.number: ln.page for ln in pdf_2007.lines}
+    with_lines = set(graph.subjects(HMIC.lineStart))
+    with_pages = dict(graph.subject_objects(HMIC.page))
+    assert with_lines and set(with_pages) == with_lines
+    for node, page in with_pages.items():
+        assert int(page) == page_of[int(graph.value(node, HMIC.lineStart))]
+    # The same report from text has lines but no pages.
+    text_graph = report_graph(extract_report(read_document(ESSEX_2007)))
+    assert not list(text_graph.subject_objects(HMIC.page))

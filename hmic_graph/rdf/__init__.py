@@ -17,6 +17,7 @@ from rdflib import Graph
 
 from .. import vocab
 from ..model import FollowUp, Report
+from .pages import add_pages
 from .report import report_graph as _base_report_graph
 
 
@@ -44,6 +45,7 @@ def report_graph(report: Report, include_contacts: bool = False) -> Graph:
     organisations = _plugin("organisations", "organisations_graph")
     if organisations is not None:
         g += organisations(report)
+    add_pages(g, report.document)  # PDF sources: the page of every node with a line span
     return g
 
 

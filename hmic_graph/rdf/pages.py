@@ -1,0 +1,23 @@
+"""hmic:page for nodes read from a PDF: the page of each node's first line.
+
+Runs over a finished report graph, so every writer that records ``hmic:lineStart`` gets
+the page too without knowing about PDFs. Text sources (no pages) are left untouched.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
+
+from ..model import Document
+from ..vocab import HMIC
+
+
+def add_pages(g: Graph, document: Document) -> None:
+    page_of = {ln.number: ln.page for ln in document.lines if ln.page is not None}
+    if not page_of:
+        return
+    for node, line in list(g.subject_objects(HMIC.lineStart)):
+        page = page_of.get(int(line))
+        if page is not None:
+            g.add((node, HMIC.page, Literal(page, datatype=XSD.positiveInteger)))
