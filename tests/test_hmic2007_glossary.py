@@ -44,3 +44,19 @@ def test_look_alike_letter_headings_are_skipped_norfolk() -> None:
     assert not ({"Α", "В", "Н", "Т", "Ρ", "٧", "0"} & set(gl))
     assert gl["MoPI"] == "Management of Police Information"
     assert gl["IMPACT"] == "Intelligence management, prioritisation, analysis, co-ordination and tasking"
+
+
+def test_wrapped_expansion_and_entries_in_a_fixture() -> None:
+    from hmic2007_samples import FIXTURES
+
+    from hmic_graph.extract.hmic2007 import extract_hmic2007
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8") + (
+        "ACPO (TAM)\tAssociation of Chief Police Officers\n(terrorist and allied matters)\n\nВ\n\n"
+        "BCU basic command unit\nCID\n")
+    glossary = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "g.txt")).glossary
+    assert [(g.abbreviation, g.expansion, g.span) for g in glossary] == [
+        ("ACPO", "Association of Chief Police Officers", Span(104, 104)),
+        ("ACPO (TAM)", "Association of Chief Police Officers (terrorist and allied matters)", Span(105, 106)),
+        ("BCU", "basic command unit", Span(110, 110)),  # 'CID' alone has no expansion: skipped
+    ]

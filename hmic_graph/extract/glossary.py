@@ -47,6 +47,12 @@ def extract_glossary(doc: Document, sections: list[Section]) -> list[GlossaryEnt
             text = ln.text.strip(" ")
             if len(text.strip()) <= 2 or _RULE.match(text):
                 continue  # a letter heading (in any alphabet) or a ruled line
+            if out and out[-1].span.end == ln.number - 1 and (text[:1].islower() or text[:1] == "("):
+                # An expansion wrapped onto the next line: '(terrorist and allied matters)'.
+                prev = out[-1]
+                out[-1] = GlossaryEntry(prev.abbreviation, f"{prev.expansion} {normalise_space(text)}",
+                                        Span(prev.span.start, ln.number))
+                continue
             parts = _split(text)
             if not parts or not parts[1] or not _looks_like_abbreviation(parts[0]):
                 continue
