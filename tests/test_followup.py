@@ -107,3 +107,55 @@ def test_inspectorate_stated_followups_become_followups():
 def test_thresholds_live_in_the_config():
     assert 0 < CONFIG["evidence"]["min_similarity"] < 1
     assert CONFIG["cues"]["positive"] and CONFIG["cues"]["negative"]
+
+
+# -- the method on a made-up force: no Essex text, no Essex vocabulary --------------------------
+
+LATER_TEXT = """Testshire Police 2019
+
+The force has improved its management of missing persons. There are clear processes for the review of missing children, and every missing episode is risk assessed.
+
+Officers told us that workloads in the hate crime unit are high. However, the unit is still not sufficiently staffed to investigate hate crime proactively.
+
+The force has a new IT system for recording crime.
+
+Area for improvement
+
+The force should ensure that registered sex offenders are visited on time and that their risk is reviewed.
+"""
+
+
+def _made_up_pair():
+    from hmic_graph.ingest.text import document_from_bytes
+
+    earlier_doc = document_from_bytes(b"Testshire Police 2016\n", "earlier.txt")
+    later_doc = document_from_bytes(LATER_TEXT.encode(), "later.txt")
+    recs = [
+        "That the force improves the way it manages and reviews missing persons, especially missing children.",
+        "That the force increases staffing in its hate crime unit so that hate crime is investigated proactively.",
+        "That the force ensures visits to registered sex offenders are carried out on time.",
+        "That the force introduces succession planning for neighbourhood team roles.",
+    ]
+    earlier = Report(document=earlier_doc, info=ReportInfo("Testshire 2016", "Testshire Police", "testshire-police",
+                                                           "p", "P", 2016, 5, Span(1, 1)),
+                     findings=[Finding("recommendation", "a", t, Span(1, 1), number=i, ordinal=i)
+                               for i, t in enumerate(recs, start=1)])
+    afi_line = next(i for i, ln in enumerate(LATER_TEXT.splitlines(), start=1) if ln.startswith("The force should"))
+    later = Report(document=later_doc, info=ReportInfo("Testshire 2019", "Testshire Police", "testshire-police",
+                                                       "p", "P", 2019, 3, Span(1, 1)),
+                   findings=[Finding("area-for-improvement", "b", LATER_TEXT.splitlines()[afi_line - 1],
+                                     Span(afi_line, afi_line), ordinal=1)])
+    return earlier, later
+
+
+def test_method_on_a_made_up_force():
+    earlier, later = _made_up_pair()
+    got = {fu.finding.ordinal: fu for fu in link_followups(tag_reports([earlier, later]))}
+    assert got[1].status == "addressed" and "positive-cue" in got[1].signals
+    assert got[2].status in ("partly-addressed", "recurring") and "negative-cue" in got[2].signals
+    assert got[3].status == "recurring"
+    assert got[3].evidence_findings == [FindingRef("testshire-police-2019-03", "area-for-improvement", 1)]
+    assert got[4].status == "not-assessed" and got[4].evidence_quotes == []
+    for fu in got.values():  # every quote points at the line that holds it
+        for q in fu.evidence_quotes:
+            assert q.text.split()[0] in LATER_TEXT.splitlines()[q.span.start - 1]
