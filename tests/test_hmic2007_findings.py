@@ -161,3 +161,20 @@ def test_every_recommendation_label_and_text_line(name: str, body: list[int], li
     found = recs(name)
     assert [(r.span, r.list_span) for r in found] == [
         (Span(b, b + 2), Span(li, li + 2)) for b, li in zip(body, listed)]
+
+
+def test_closing_list_wording_differs_from_the_body() -> None:
+    from hmic2007_samples import FIXTURES
+
+    from hmic_graph.extract.hmic2007 import extract_hmic2007
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8")
+    head, tail = text.rsplit("That the force monitors abstractions of officers from their wards.", 1)
+    text = head + "That the force monitors the abstraction of its officers." + tail
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "wording.txt"))
+    rec = report.findings_of("recommendation")[0]
+    assert (rec.number, rec.span, rec.list_span) == (1, Span(68, 70), Span(96, 98))
+    assert rec.text == "That the force monitors abstractions of officers from their wards."
+    assert [(c.what, c.span) for c in report.conflicts] == [("recommendation-text", Span(68, 98))]
+    for name in ("essex", "hertfordshire", "cheshire", "norfolk"):
+        assert sample(name).conflicts == []  # the samples print the same words twice

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..ingest.text import normalise_space, paragraphs
 from ..layouts.hmic2007 import HEADING_MAX, TEMPLATE_AREAS, norm
-from ..model import Document, Finding, Line, Paragraph, Section, Span
+from ..model import Conflict, Document, Finding, Line, Paragraph, Section, Span
 
 LABEL = re.compile(r"^\s*recommendation(?:\s+(\d+))?\s*[:.]?\s*$", re.I)
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
@@ -191,20 +191,24 @@ def _group_area(group: str | None) -> str:
     return TEMPLATE_AREAS.get(norm(group), group)
 
 
-def extract_recommendations(doc: Document, sections: list[Section]) -> list[Finding]:
+def extract_recommendations(doc: Document, sections: list[Section]) -> tuple[list[Finding], list[Conflict]]:
+    """One finding per recommendation, and where the body and the closing list disagree."""
     body = body_recommendations(doc, sections)
     listed = closing_list(doc, sections)
     pairs = _match(body, listed)
     findings: list[Finding] = []
+    conflicts: list[Conflict] = []
     for bi, rec in enumerate(body):
         li = pairs.get(bi)
-        if li is not None:
-            _extend_to_list(rec, listed[li].text)
+        item = listed[li] if li is not None else None
+        if item is not None:
+            _extend_to_list(rec, item.text)
+            conflicts.extend(_disagreements(rec, item))
         findings.append(Finding(
             kind="recommendation", area=rec.area or _group_area(None), text=rec.text,
             span=rec.span, parent_area=rec.parent,
-            number=rec.number if rec.number is not None else (listed[li].number if li is not None else None),
-            list_span=listed[li].span if li is not None else None))
+            number=rec.number if rec.number is not None else (item.number if item else None),
+            list_span=item.span if item else None))
     matched = set(pairs.values())
     for li, item in enumerate(listed):
         if li not in matched:  # printed only in the closing list
@@ -213,7 +217,20 @@ def extract_recommendations(doc: Document, sections: list[Section]) -> list[Find
                                     list_span=item.span))
     for i, f in enumerate(findings, start=1):
         f.ordinal = i
-    return findings
+    return findings, conflicts
+
+
+def _disagreements(body: _Rec, listed: _Rec) -> list[Conflict]:
+    span = body.span.union(listed.span)
+    label = f"recommendation {body.number or listed.number or ''}".strip()
+    out = []
+    if body.number is not None and listed.number is not None and body.number != listed.number:
+        out.append(Conflict("recommendation-number", f"{label}: numbered {body.number} in the body, "
+                            f"{listed.number} in the closing list", span))
+    if _key(body.text) != _key(listed.text):
+        out.append(Conflict("recommendation-text", f"{label}: the closing list words it differently "
+                            f"('{listed.text}'); the body's words are used", span))
+    return out
 
 
 def recommendation_lines(findings: list[Finding]) -> set[int]:

@@ -41,10 +41,10 @@ def extract_hmic2007(doc: Document) -> Report:
     info = report_info(doc)
     sections = segment(doc)
     judgements, conflicts = extract_judgements(doc, sections)
-    recommendations = extract_recommendations(doc, sections)
+    recommendations, rec_conflicts = extract_recommendations(doc, sections)
     observations = extract_observations(doc, sections, recommendation_lines(recommendations))
     return Report(
         document=doc, info=info, sections=redact_contacts(sections),
         facts=extract_facts(doc, sections), judgements=judgements,
         findings=recommendations + observations, practices=extract_practices(doc, sections),
-        glossary=extract_glossary(doc, sections), conflicts=conflicts)
+        glossary=extract_glossary(doc, sections), conflicts=conflicts + rec_conflicts)
