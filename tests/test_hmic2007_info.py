@@ -79,3 +79,20 @@ def test_force_from_running_header_when_the_cover_lacks_it() -> None:
     text = "\n\n".join(p + (f"\n\n{header}" if i % 10 == 5 else "") for i, p in enumerate(pages))
     report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "no-cover-force.txt"))
     assert report.info.force_id == "surrey-police"
+
+
+def test_cover_without_a_month_gives_the_year_only() -> None:
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+        "October 2007\n", "FIRST PUBLISHED 2007\n", 1).replace(
+        "April 2006 to July 2007", "April 2006 – July 2007")
+    info = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "year.txt")).info
+    assert (info.year, info.month, info.report_id) == (2007, None, "surrey-police-2007")
+    assert info.assessment_period == "April 2006 to July 2007"
+
+
+def test_cover_without_any_date_is_one_readable_error() -> None:
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace("October 2007\n", "\n", 1)
+    with pytest.raises(HmicError, match="publication date"):
+        extract_hmic2007(document_from_bytes(text.encode("utf-8"), "nodate.txt"))

@@ -10,7 +10,7 @@ from .glossary import extract_glossary
 from .judgements import extract_judgements
 from .practice import extract_practices, redact_contacts
 from .report import (assessment_period, cover_lines, cover_title, isbn, publication_date,
-                     report_force)
+                     published_year, report_force)
 
 PROGRAMME_ID = "hmic-2007"
 PROGRAMME_LABEL = "HMIC inspection 2007"
@@ -21,18 +21,20 @@ def report_info(doc: Document) -> ReportInfo:
     cover = cover_lines(doc)
     force = report_force(doc, cover)
     date = publication_date(cover)
-    if date is None:
+    year_only = published_year(cover) if date is None else None
+    if date is None and year_only is None:
         raise HmicError(doc.source, "cannot find the report's publication date on its cover")
     title = cover_title(cover, force.name, TITLE_MARKER)
     printed_isbn = isbn(cover)
     period = assessment_period(doc)
-    spans = [s for s in (force.span, date.span, title[1] if title else None,
+    spans = [s for s in (force.span, date.span if date else year_only[1], title[1] if title else None,
                          printed_isbn[1] if printed_isbn else None) if s]
     return ReportInfo(
         title=title[0] if title else f"{force.name} – HMIC Inspection Report",
         force_name=force.name, force_id=force.force_id,
         programme=PROGRAMME_ID, programme_label=PROGRAMME_LABEL,
-        year=date.year, month=date.month, day=date.day, span=Span.covering(spans),
+        year=date.year if date else year_only[0], month=date.month if date else None,
+        day=date.day if date else None, span=Span.covering(spans),
         isbn=printed_isbn[0] if printed_isbn else None,
         assessment_period=period[0] if period else None)
 

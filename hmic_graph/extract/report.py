@@ -25,6 +25,7 @@ _PERIOD = re.compile(
     rf"(?:{_MONTH_RX})\s+(?:19|20)\d\d)",
     re.I,
 )
+_YEAR_ONLY = re.compile(r"(?:published|©|copyright)\D{0,20}((?:19|20)\d\d)\b", re.I)
 _CONTENTS = re.compile(r"^\s*contents\s*$", re.I)
 COVER_MAX_LINES = 60  # a cover never runs longer; beyond this we are in the body
 
@@ -66,6 +67,15 @@ def publication_date(lines: list[Line]) -> PrintedDate | None:
     return None
 
 
+def published_year(lines: list[Line]) -> tuple[int, Span] | None:
+    """'FIRST PUBLISHED 2007' or '© HMIC 2017': the year alone, when no month is printed."""
+    for ln in lines:
+        m = _YEAR_ONLY.search(ln.text)
+        if m:
+            return int(m.group(1)), Span(ln.number, ln.number)
+    return None
+
+
 def isbn(lines: list[Line]) -> tuple[str, Span] | None:
     """The ISBN as printed (hyphens kept, spaces dropped)."""
     for ln in lines:
@@ -82,7 +92,8 @@ def assessment_period(doc: Document) -> tuple[str, Span] | None:
             continue
         m = _PERIOD.search(ln.text)
         if m:
-            return " ".join(m.group(1).split()), Span(ln.number, ln.number)
+            period = re.sub(r"\s+(?:–|-|until)\s+", " to ", " ".join(m.group(1).split()))
+            return period, Span(ln.number, ln.number)
     return None
 
 
