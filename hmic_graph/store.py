@@ -12,6 +12,7 @@ Only one process may open a store read-write; queries open it read-only.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -135,11 +136,10 @@ def to_rdflib(term: object) -> Node | None:
 
 
 def values_clause(bindings: Mapping[str, object]) -> str:
-    """A trailing VALUES clause binding each variable to one term.
+    """A VALUES block binding each variable to one term.
 
     Each value becomes a pyoxigraph term first, which validates IRIs and escapes literals
-    (N-Triples syntax), so a value can never add syntax to the query. A trailing VALUES is
-    joined with the whole WHERE pattern, so the variables need not be projected.
+    (N-Triples syntax), so a value can never add syntax to the query.
     """
     names, terms = [], []
     for name, value in sorted(bindings.items()):
@@ -150,11 +150,66 @@ def values_clause(bindings: Mapping[str, object]) -> str:
     return f"\nVALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
 
 
+_SKIP = re.compile(r"""
+    \#[^\n]*                                 # comment
+  | '\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'          # long strings
+  | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+  | '(?:[^'\\\n]|\\.)*'                      # strings
+  | "(?:[^"\\\n]|\\.)*"
+  | <[^<>"{}|^`\\\s]*>                       # IRIs
+""", re.X)
+_CONSTRUCT_TEMPLATE = re.compile(r"\bCONSTRUCT\s*$", re.I)
+
+
+def _where_group_start(sparql: str) -> int:
+    """Offset just after the '{' opening the query's outer WHERE group.
+
+    Comments, strings and IRIs are skipped; a CONSTRUCT template (the group right after
+    the CONSTRUCT keyword) is stepped over. Raises HmicError when there is no group.
+    """
+    depth, pos, in_template, code = 0, 0, False, []
+    while pos < len(sparql):
+        m = _SKIP.match(sparql, pos)
+        if m:
+            pos = m.end()
+            code.append(" ")
+            continue
+        ch = sparql[pos]
+        if ch == "{" and depth == 0:
+            if not in_template and _CONSTRUCT_TEMPLATE.search("".join(code)):
+                in_template = True
+            elif not in_template:
+                return pos + 1
+        if ch == "{":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+            if depth == 0 and in_template:
+                in_template = False
+                code = []  # the template is done: look for the next top-level group
+        code.append(ch)
+        pos += 1
+    raise HmicError("query", "no WHERE { ... } group to bind parameters in")
+
+
+def bind(sparql: str, bindings: Mapping[str, object] | None) -> str:
+    """The query with a VALUES block of typed terms at the top of its outer WHERE group.
+
+    There, the engine uses the values from the start and inside aggregates; a trailing
+    VALUES would only be joined after GROUP BY (SPARQL 1.1, 18.2.4.3), silently adding
+    columns to aggregated rows instead of filtering them. (pyoxigraph's own substitutions
+    require the variables to be projected, which parameters usually are not.)
+    """
+    if not bindings:
+        return sparql
+    at = _where_group_start(sparql)
+    return sparql[:at] + values_clause(bindings) + sparql[at:]
+
+
 def _run(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None):
-    if bindings:
-        sparql = sparql + values_clause(bindings)
     try:
-        return store.query(sparql, use_default_graph_as_union=True, prefixes=dict(vocab.PREFIXES))
+        return store.query(bind(sparql, bindings), use_default_graph_as_union=True,
+                           prefixes=dict(vocab.PREFIXES))
     except SyntaxError as exc:
         raise HmicError("query", f"SPARQL syntax error: {exc}") from None
 

@@ -71,9 +71,33 @@ def test_missing_store_is_a_one_line_error(tmp_path):
         open_store(tmp_path / "nowhere")
 
 
-def test_rebuild_replaces_store(build_dir):
-    graphs = {"essex-police-2007-10": report_graph(hand_built_report())}
-    load_build(build_dir, graphs, new_graph(), ontology_files())
-    store = open_store(build_dir)
+def test_rebuild_replaces_store(tmp_path):
+    both = {"essex-police-2007-10": report_graph(hand_built_report()),
+            "kent-police-2007-10": report_graph(hand_built_report("kent-police", "Kent Police"))}
+    load_build(tmp_path, both, new_graph(), ontology_files())
+    load_build(tmp_path, {"essex-police-2007-10": both["essex-police-2007-10"]}, new_graph(), ontology_files())
+    store = open_store(tmp_path)
     assert str(vocab.report_graph_name("kent-police-2007-10")) not in graph_names(store)
-    assert not [p for p in build_dir.iterdir() if p.name.startswith(".store")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".store")]
+
+
+def test_binding_filters_inside_aggregates(build_dir):
+    store = open_store(build_dir)
+    q = """SELECT (COUNT(DISTINCT ?rec) AS ?n) WHERE {
+        ?rec a hmic:Recommendation ; hmic:inReport ?report }"""
+    assert select(store, q)[0]["n"].toPython() == 4  # two per report, two reports
+    rows = select(store, q, {"report": vocab.report("kent-police-2007-10")})
+    assert [r["n"].toPython() for r in rows] == [2]  # filtered before counting, not joined after
+
+
+def test_bind_skips_comments_strings_and_construct_templates():
+    from hmic_graph.store import bind
+
+    b = {"r": vocab.report("x")}
+    q = "# WHERE { not here\nCONSTRUCT { ?r ?p '{' } WHERE { ?r ?p ?o }"
+    assert bind(q, b) == ("# WHERE { not here\nCONSTRUCT { ?r ?p '{' } WHERE {"
+                          "\nVALUES (?r) { (<https://w3id.org/hmic-graph/id/report/x>) }\n ?r ?p ?o }")
+    with pytest.raises(HmicError):
+        bind("SELECT ?x", b)
+    with pytest.raises(ValueError):
+        bind("SELECT ?x { ?x ?p ?o }", {"x) } ; DROP ALL ; #": "v"})
