@@ -178,3 +178,18 @@ def test_closing_list_wording_differs_from_the_body() -> None:
     assert [(c.what, c.span) for c in report.conflicts] == [("recommendation-text", Span(68, 98))]
     for name in ("essex", "hertfordshire", "cheshire", "norfolk"):
         assert sample(name).conflicts == []  # the samples print the same words twice
+
+
+def test_body_recommendation_cut_by_a_page_break() -> None:
+    from hmic2007_samples import FIXTURES
+
+    from hmic_graph.extract.hmic2007 import extract_hmic2007
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+        "RECOMMENDATION 1\n\nThat the force monitors abstractions of officers from their wards.",
+        "RECOMMENDATION 1\n\nThat the force monitors abstractions of\n\nOctober 2007\n\nOfficers from their wards.", 1)
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "cut.txt"))
+    rec = report.findings_of("recommendation")[0]
+    assert rec.text == "That the force monitors abstractions of Officers from their wards."
+    assert rec.span == Span(68, 74) and report.conflicts == []
+    assert "Officers from their wards." not in [o.text for o in report.findings_of("observation")]

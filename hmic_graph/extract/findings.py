@@ -17,8 +17,8 @@ observation, so every observation reads as a complete statement.
 from __future__ import annotations
 
 import difflib
-from bisect import bisect_left, bisect_right
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from ..ingest.text import normalise_space, paragraphs
@@ -65,11 +65,20 @@ def _key(text: str) -> str:
 
 
 def _take(paras: list[Paragraph], first: int) -> int:
-    """How many paragraphs from ``first`` form the recommendation (a ':' takes its bullets)."""
+    """How many paragraphs from ``first`` form the recommendation.
+
+    A ':' takes the bullets that follow; a dangling last word ('... particularly at') takes the
+    paragraph a page break cut off.
+    """
     n = 1
-    if paras[first].text.rstrip().endswith(":"):
-        while first + n < len(paras) and _BULLET.match(paras[first + n].text):
+    while first + n < len(paras):
+        last, nxt = paras[first + n - 1].text.rstrip(), paras[first + n]
+        if last.endswith(":") and _BULLET.match(nxt.text):
             n += 1
+        elif last.rsplit(None, 1)[-1].lower() in _DANGLING and not _BULLET.match(nxt.text):
+            n += 1
+        else:
+            break
     return n
 
 
