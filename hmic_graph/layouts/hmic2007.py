@@ -10,6 +10,11 @@ Sections are leaf sections that do not overlap and together cover every body lin
 an area is split into its header ('area': heading, GRADE, national distribution) and its
 sub-sections ('national-context', 'area-context', 'strengths', 'work-in-progress',
 'areas-for-improvement', 'developing-practice'), each carrying ``area`` and ``parent``.
+Outside the areas, kinds are 'cover', 'contents', 'front-matter' (text before the first known
+heading when there is no contents page), 'introduction', 'context' (the force overview),
+'findings', 'summary-table', 'recommendations' (the closing list) and 'glossary'; their
+``area`` is None. Areas are spelled as the summary tables spell them ('Child abuse'); an
+'– Overview' section is its parent area itself ('Protecting vulnerable people').
 """
 
 from __future__ import annotations
