@@ -193,3 +193,22 @@ def test_body_recommendation_cut_by_a_page_break() -> None:
     assert rec.text == "That the force monitors abstractions of Officers from their wards."
     assert rec.span == Span(68, 74) and report.conflicts == []
     assert "Officers from their wards." not in [o.text for o in report.findings_of("observation")]
+
+
+def test_list_items_that_lost_their_indentation_stay_with_their_introduction() -> None:
+    # PDF text can flatten sub-bullets to top level or drop their markers; they start in
+    # lower case, continuing the introduction's sentence.
+    from hmic2007_samples import FIXTURES
+
+    from hmic_graph.extract.hmic2007 import extract_hmic2007
+    from hmic_graph.ingest.text import document_from_bytes
+    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+        "The force has a named officer for every ward.",
+        "- The review has two workstreams:\n- understanding customers; and\nresource analysis.\n"
+        "- The force has a named officer for every ward.")
+    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "flat.txt"))
+    strengths = [o.text for o in report.findings_of("observation") if o.observation_kind == "strength"
+                 and o.area == "Neighbourhood Policing"]
+    assert strengths == [
+        "The review has two workstreams: - understanding customers; and resource analysis.",
+        "The force has a named officer for every ward."]

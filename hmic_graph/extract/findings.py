@@ -298,12 +298,17 @@ def _rejoin_dangling(items: list[_Item]) -> list[_Item]:
 
 
 def _merge(items: list[_Item]) -> list[_Item]:
-    """Attach bullets to the paragraph or bullet that introduces them with a ':'."""
+    """Attach bullets to the paragraph or bullet that introduces them with a ':'.
+
+    List items that lost their markers or their indentation (as PDF text may) still continue
+    the introduction's sentence: they start in lower case, which no observation does.
+    """
     out: list[_Item] = []
     intro_level: int | None = None  # bullet level of the open introduction, if any
     for it in items:
         attach = out and intro_level is not None and (
-            it.bullet == 2 or (it.bullet == 1 and intro_level == 0))
+            it.bullet == 2 or (it.bullet == 1 and intro_level == 0)
+            or _BULLET.sub("", it.text, count=1)[:1].islower())
         if attach:
             out[-1].text += " " + it.text
             out[-1].span = out[-1].span.union(it.span)
