@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hmic_graph.extract.hmic2007 import extract_hmic2007
 from hmic_graph.ingest import read_document
+from hmic_graph.ingest.text import document_from_bytes
 from hmic_graph.model import Report
 from hmic_graph.resources import SAMPLE_REPORTS_DIR
 
@@ -27,3 +28,12 @@ def sample(name: str) -> Report:
 @lru_cache(maxsize=None)
 def fixture(name: str) -> Report:
     return extract_hmic2007(read_document(FIXTURES / name))
+
+
+def fixture_text(name: str = "grade_tab.txt") -> str:
+    """A synthetic fixture's text, to derive a variant from."""
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def extract_text(text: str, source: str) -> Report:
+    return extract_hmic2007(document_from_bytes(text.encode("utf-8"), source))

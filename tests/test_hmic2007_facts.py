@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hmic2007_samples import sample
+from hmic2007_samples import extract_text, fixture_text, sample
 
 from hmic_graph.model import Span
 
@@ -33,15 +33,11 @@ def test_numbers_outside_the_force_overview_are_not_force_facts() -> None:
 
 
 def test_workforce_and_other_facts_in_a_fixture() -> None:
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "Surrey Police covers 642 square miles and serves a population of 1.1 million people.",
         "Surrey Police covers 1,663 square kilometres. The force employs 1,950 police officers, "
         "1,700 police staff, 237 PCSOs and 220 special constables in two BCUs.")
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "facts.txt"))
+    report = extract_text(text, "facts.txt")
     assert [(f.label, f.value, f.unit) for f in report.facts] == [
         ("area", 1663.0, "square kilometres"), ("police officers", 1950.0, None),
         ("police staff", 1700.0, None), ("PCSOs", 237.0, None), ("special constables", 220.0, None),

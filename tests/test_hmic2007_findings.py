@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hmic2007_samples import fixture, sample
+from hmic2007_samples import extract_text, fixture, fixture_text, sample
 
 from hmic_graph.model import Span
 
@@ -164,14 +164,10 @@ def test_every_recommendation_label_and_text_line(name: str, body: list[int], li
 
 
 def test_closing_list_wording_differs_from_the_body() -> None:
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8")
+    text = fixture_text()
     head, tail = text.rsplit("That the force monitors abstractions of officers from their wards.", 1)
     text = head + "That the force monitors the abstraction of its officers." + tail
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "wording.txt"))
+    report = extract_text(text, "wording.txt")
     rec = report.findings_of("recommendation")[0]
     assert (rec.number, rec.span, rec.list_span) == (1, Span(68, 70), Span(96, 98))
     assert rec.text == "That the force monitors abstractions of officers from their wards."
@@ -181,14 +177,10 @@ def test_closing_list_wording_differs_from_the_body() -> None:
 
 
 def test_body_recommendation_cut_by_a_page_break() -> None:
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "RECOMMENDATION 1\n\nThat the force monitors abstractions of officers from their wards.",
         "RECOMMENDATION 1\n\nThat the force monitors abstractions of\n\nOctober 2007\n\nOfficers from their wards.", 1)
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "cut.txt"))
+    report = extract_text(text, "cut.txt")
     rec = report.findings_of("recommendation")[0]
     assert rec.text == "That the force monitors abstractions of Officers from their wards."
     assert rec.span == Span(68, 74) and report.conflicts == []
@@ -198,15 +190,11 @@ def test_body_recommendation_cut_by_a_page_break() -> None:
 def test_list_items_that_lost_their_indentation_stay_with_their_introduction() -> None:
     # PDF text can flatten sub-bullets to top level or drop their markers; they start in
     # lower case, continuing the introduction's sentence.
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "The force has a named officer for every ward.",
         "- The review has two workstreams:\n- understanding customers; and\nresource analysis.\n"
         "- The force has a named officer for every ward.")
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "flat.txt"))
+    report = extract_text(text, "flat.txt")
     strengths = [o.text for o in report.findings_of("observation") if o.observation_kind == "strength"
                  and o.area == "Neighbourhood Policing"]
     assert strengths == [

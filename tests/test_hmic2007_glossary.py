@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hmic2007_samples import sample
+from hmic2007_samples import extract_text, fixture_text, sample
 
 from hmic_graph.model import Span
 
@@ -47,14 +47,10 @@ def test_look_alike_letter_headings_are_skipped_norfolk() -> None:
 
 
 def test_wrapped_expansion_and_entries_in_a_fixture() -> None:
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8") + (
+    text = fixture_text() + (
         "ACPO (TAM)\tAssociation of Chief Police Officers\n(terrorist and allied matters)\n\nВ\n\n"
         "BCU basic command unit\nCID\n")
-    glossary = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "g.txt")).glossary
+    glossary = extract_text(text, "g.txt").glossary
     assert [(g.abbreviation, g.expansion, g.span) for g in glossary] == [
         ("ACPO", "Association of Chief Police Officers", Span(104, 104)),
         ("ACPO (TAM)", "Association of Chief Police Officers (terrorist and allied matters)", Span(105, 106)),

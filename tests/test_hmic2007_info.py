@@ -6,12 +6,13 @@ import dataclasses
 import json
 
 import pytest
-from hmic2007_samples import FIXTURES, sample
+from hmic2007_samples import FILES, FIXTURES, extract_text, fixture_text, sample
 
 from hmic_graph.extract import extract_report
 from hmic_graph.extract.hmic2007 import extract_hmic2007
 from hmic_graph.ingest import read_document
 from hmic_graph.model import HmicError, Span
+from hmic_graph.resources import SAMPLE_REPORTS_DIR
 
 
 @pytest.mark.parametrize("name, force_id, force_name, isbn", [
@@ -37,8 +38,6 @@ def test_info_spans_point_at_the_cover() -> None:
 
 
 def test_dispatcher_reaches_the_2007_extractor() -> None:
-    from hmic2007_samples import FILES
-    from hmic_graph.resources import SAMPLE_REPORTS_DIR
     report = extract_report(read_document(SAMPLE_REPORTS_DIR / FILES["cheshire"]))
     assert report.info.programme == "hmic-2007"
     assert len(report.judgements) == 6
@@ -59,8 +58,6 @@ def test_report_serialises_with_asdict() -> None:
 
 
 def test_extraction_is_deterministic() -> None:
-    from hmic2007_samples import FILES
-    from hmic_graph.resources import SAMPLE_REPORTS_DIR
     doc = read_document(SAMPLE_REPORTS_DIR / FILES["norfolk"])
     first, second = extract_hmic2007(doc), extract_hmic2007(doc)
     assert dataclasses.asdict(first) == dataclasses.asdict(second)
@@ -72,27 +69,24 @@ def test_unknown_force_is_not_filed_under_a_neighbour_it_mentions() -> None:
 
 
 def test_force_from_running_header_when_the_cover_lacks_it() -> None:
-    from hmic_graph.ingest.text import document_from_bytes
     header = "Surrey Police – HMIC Inspection Report"
-    body = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace("Surrey Police", "The force")
+    body = fixture_text().replace("Surrey Police", "The force")
     pages = body.split("\n\n")
     text = "\n\n".join(p + (f"\n\n{header}" if i % 10 == 5 else "") for i, p in enumerate(pages))
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "no-cover-force.txt"))
+    report = extract_text(text, "no-cover-force.txt")
     assert report.info.force_id == "surrey-police"
 
 
 def test_cover_without_a_month_gives_the_year_only() -> None:
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "October 2007\n", "FIRST PUBLISHED 2007\n", 1).replace(
         "April 2006 to July 2007", "April 2006 – July 2007")
-    info = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "year.txt")).info
+    info = extract_text(text, "year.txt").info
     assert (info.year, info.month, info.report_id) == (2007, None, "surrey-police-2007")
     assert info.assessment_period == "April 2006 to July 2007"
 
 
 def test_cover_without_any_date_is_one_readable_error() -> None:
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace("October 2007\n", "\n", 1)
+    text = fixture_text().replace("October 2007\n", "\n", 1)
     with pytest.raises(HmicError, match="publication date"):
-        extract_hmic2007(document_from_bytes(text.encode("utf-8"), "nodate.txt"))
+        extract_text(text, "nodate.txt")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hmic2007_samples import fixture, sample
+from hmic2007_samples import extract_text, fixture, fixture_text, sample
 
 from hmic_graph.model import Span
 
@@ -116,13 +116,9 @@ def test_summary_tables_flattened_without_tabs() -> None:
 
 
 def test_grade_printed_nowhere_is_an_ungraded_judgement() -> None:
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_missing.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text("grade_missing.txt").replace(
         "Neighbourhood Policing\tFair\n", "")
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "nowhere.txt"))
+    report = extract_text(text, "nowhere.txt")
     np = report.judgements[0]
     assert (np.area, np.grade, np.ungraded, np.summary_span) == ("Neighbourhood Policing", None, True, None)
     assert [c.forces for c in np.national_distribution] == [6, 14, 21, 2]

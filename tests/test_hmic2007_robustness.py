@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hmic2007_samples import FILES, FIXTURES
+from hmic2007_samples import FILES, extract_text, fixture_text
 
 from hmic_graph.extract.hmic2007 import extract_hmic2007
 from hmic_graph.ingest.text import document_from_bytes
@@ -44,20 +44,20 @@ def test_damaged_report_never_crashes(seed: int) -> None:
 
 
 def test_footnote_text_is_not_an_observation() -> None:
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "The force has a named officer for every ward.",
         "The force has a named officer for every ward.¹\n\n¹ Based on the 2001 census.")
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "footnote.txt"))
+    report = extract_text(text, "footnote.txt")
     texts = [o.text for o in report.findings_of("observation")]
     assert "The force has a named officer for every ward.¹" in texts
     assert not any(t.startswith("¹") for t in texts)
 
 
 def test_empty_bullet_and_leading_minus_sign() -> None:
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "The force has a named officer for every ward.",
         "The force has a named officer for every ward.\n-\n\n-5% is the change in calls since 2006.")
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "bullets.txt"))
+    report = extract_text(text, "bullets.txt")
     strengths = [o.text for o in report.findings_of("observation") if o.area == "Neighbourhood Policing"
                  and o.observation_kind == "strength"]
     assert strengths == ["The force has a named officer for every ward.",

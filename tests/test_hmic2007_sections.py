@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hmic2007_samples import FILES, sample
+from hmic2007_samples import FILES, extract_text, fixture, fixture_text, sample
 
 from hmic_graph.model import Span
 
@@ -59,7 +59,6 @@ def test_variant_headings() -> None:
 
 
 def test_variant_area_headings_and_closing_list() -> None:
-    from hmic2007_samples import fixture
     report = fixture("variant_headings.txt")
     # 'NEIGHBOURHOOD POLICING', 'Protecting Vulnerable People Overview' (no dash),
     # 'Protecting Vulnerable People: Missing Persons' (colon).
@@ -79,12 +78,8 @@ def test_variant_area_headings_and_closing_list() -> None:
 
 
 def test_contents_entry_worded_differently_from_its_heading() -> None:
-    from hmic2007_samples import FIXTURES
-
-    from hmic_graph.extract.hmic2007 import extract_hmic2007
-    from hmic_graph.ingest.text import document_from_bytes
-    text = (FIXTURES / "grade_tab.txt").read_text(encoding="utf-8").replace(
+    text = fixture_text().replace(
         "Contents\n\nIntroduction to HMIC Inspections\n", "Contents\n\nIntroduction\n", 1)
-    report = extract_hmic2007(document_from_bytes(text.encode("utf-8"), "contents.txt"))
+    report = extract_text(text, "contents.txt")
     assert [(s.kind, s.span) for s in report.sections[1:3]] == [
         ("contents", Span(11, 17)), ("introduction", Span(19, 21))]
