@@ -94,7 +94,16 @@ def build(
         if result.conforms:
             out.print(line, markup=False)
         else:
-            err.print(f"{out_dir}: the graph does not conform to the SHACL shapes; {line}", markup=False)
+            err.print(f"{out_dir}: the graph does not conform to the SHACL shapes; {line}",
+                      markup=False, soft_wrap=True)
+            violations = getattr(v, "violations", [])
+            for p in violations[:5]:  # the reason, in brief; the full report is in the file
+                place = ", ".join(x for x in (getattr(p, "source", None),
+                                              f"lines {p.lines}" if getattr(p, "lines", None) else None) if x)
+                where = f" ({place})" if place else ""
+                err.print(f"  {p.focus_label}: {p.message}{where}", markup=False, soft_wrap=True)
+            if len(violations) > 5:
+                err.print(f"  ... and {len(violations) - 5} more", markup=False)
     elif result.reports:
         out.print("validation: not run")
     if not result.reports:
