@@ -64,3 +64,20 @@ def test_extract_bad_file_is_one_line(tmp_path):
     result = runner.invoke(app, ["extract", str(bad)])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"{bad}: empty file"
+
+
+def test_build_that_does_not_conform_exits_non_zero_with_the_reason(tmp_path, monkeypatch):
+    def off_scale(doc):
+        report = fake_extract(doc)
+        report.judgements[0].grade = "Requires improvement"  # a PEEL grade in a 2007 report
+        return report
+
+    monkeypatch.setattr("hmic_graph.extract.extract_report", off_scale)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "kent.txt").write_text("kent\n" + "line\n" * 60)
+    result = runner.invoke(app, ["build", str(inputs), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "does not conform to the SHACL shapes" in result.stderr
+    assert "Requires improvement" in result.stderr or "grade" in result.stderr.lower()
+    assert (tmp_path / "out" / "validation.txt").is_file()
