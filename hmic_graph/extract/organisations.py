@@ -79,6 +79,14 @@ def _exclusions(g: Graph, s: URIRef) -> dict[str, str | None]:
     return {"not_followed_by": str(after) if after else None, "not_preceded_by": str(before) if before else None}
 
 
+def _preferred_abbreviation(name: str, abbreviations: list[str]) -> str | None:
+    """The abbreviation made of the name's initials ('LSCB' for local safeguarding children
+    board, not the older 'ACPC'), so a node has one abbreviation whichever report names it."""
+    initials = "".join(w[0] for w in re.split(r"[\s-]+", name) if w and w.lower() not in {"of", "the", "and", "for"})
+    singular = sorted(a for a in abbreviations if not a.endswith("s"))
+    return next((a for a in singular if a.upper() == initials.upper()), None)
+
+
 def _local_name(iri: URIRef, ns: Namespace) -> str:
     return str(iri)[len(str(ns)):]
 
@@ -110,7 +118,7 @@ def gazetteer() -> Gazetteer:
         abbrs = _texts(g, s, HMIC.abbreviation)
         target = Target("partner", "national", key, str(g.value(s, SKOS.prefLabel)),
                         _local_name(kind, PARTNER_KIND_NS) if kind else None,
-                        abbreviation=abbrs[0] if abbrs else None, **_exclusions(g, s))
+                        abbreviation=_preferred_abbreviation(str(g.value(s, SKOS.prefLabel)), abbrs), **_exclusions(g, s))
         add(target, [str(g.value(s, SKOS.prefLabel))] + _texts(g, s, SKOS.altLabel), abbrs)
     for s in sorted(g.subjects(RDF.type, HMIC.LocalBodyType)):
         key = _local_name(s, LOCAL_BODY_NS)
@@ -118,14 +126,14 @@ def gazetteer() -> Gazetteer:
         abbrs = _texts(g, s, HMIC.abbreviation)
         target = Target("partner", "local", key, str(g.value(s, SKOS.prefLabel)),
                         _local_name(kind, PARTNER_KIND_NS) if kind else None, key,
-                        abbreviation=abbrs[0] if abbrs else None, **_exclusions(g, s))
+                        abbreviation=_preferred_abbreviation(str(g.value(s, SKOS.prefLabel)), abbrs), **_exclusions(g, s))
         add(target, [str(g.value(s, SKOS.prefLabel))] + _texts(g, s, SKOS.altLabel), abbrs)
     unit_patterns: list[tuple[str, str]] = []
     for s in sorted(g.subjects(RDF.type, HMIC.UnitKind)):
         key = _local_name(s, UNIT_KIND_NS)
         abbrs = _texts(g, s, HMIC.abbreviation)
         target = Target("unit", "unit", key, str(g.value(s, SKOS.prefLabel)), key,
-                        abbreviation=abbrs[0] if abbrs else None)
+                        abbreviation=_preferred_abbreviation(str(g.value(s, SKOS.prefLabel)), abbrs))
         if key != "specialist-unit":  # the catch-all kind has no label of its own to match
             add(target, [str(g.value(s, SKOS.prefLabel))] + _texts(g, s, SKOS.altLabel), abbrs)
         unit_patterns += [(p, key) for p in _texts(g, s, HMIC.namePattern)]
@@ -649,13 +657,30 @@ def _org_id(target: Target, force_id: str) -> str:
     return f"{force_id}/{target.key}"
 
 
+@lru_cache(maxsize=1)
+def _gazetteer_kinds() -> dict[tuple[str, str], Target]:
+    """(scope, key) → the gazetteer's own target for every local body type and unit kind."""
+    return {(t.scope, t.key): t for t in gazetteer().label_targets.values() if t.scope in ("local", "unit")} | {
+        (t.scope, t.key): t for t in gazetteer().abbreviation_targets.values() if t.scope in ("local", "unit")}
+
+
+def _canonical(target: Target) -> Target | None:
+    """The gazetteer entry a target stands for, when it is a local body type or a unit kind."""
+    if target.scope == "local" and target.local_type:
+        return _gazetteer_kinds().get(("local", target.local_type))
+    if target.scope == "unit":
+        return _gazetteer_kinds().get(("unit", target.key))
+    return None
+
+
 def _display_name(target: Target, area: str) -> str:
-    """Generic local types get their force area: 'county council' → 'County council (Essex)'."""
-    if target.scope == "local" and target.name == gazetteer().label_targets.get(_norm_label(target.name), target).name \
-            and target.name.islower():
-        return f"{target.name[0].upper()}{target.name[1:]} ({area})"
-    if target.scope == "unit" and target.name.islower():
-        return f"{target.name[0].upper()}{target.name[1:]}"
+    """One name per node whichever report names it: a local body type gets its force area
+    ('County council (Essex)'; 'Essex County Council' as written becomes an alt label), a unit
+    kind its kind's name ('Public protection unit')."""
+    canonical = _canonical(target)
+    if canonical is not None:
+        name = canonical.name[0].upper() + canonical.name[1:]
+        return f"{name} ({area})" if target.scope == "local" else name
     return target.name
 
 
@@ -699,7 +724,7 @@ def find_mentions(report: Report) -> list[_Found]:
 
 def organisations_from(found: list[_Found], report: Report) -> list[Organisation]:
     by_id: dict[str, Organisation] = {}
-    named: dict[str, str] = {}  # org id → a proper name seen in text ('Essex County Council')
+    written: dict[str, set[str]] = {}  # org id → proper names the text gives it ('Essex County Council')
     for f in found:
         men = f.mention
         org = by_id.get(men.org_id)
@@ -710,20 +735,28 @@ def organisations_from(found: list[_Found], report: Report) -> list[Organisation
             by_id[men.org_id] = org
         org.mentions.append(men.span)
         org.occurrences.append(men)
-        if f.target.name != men.name or not f.target.name.islower():
-            if f.target.scope == "local" and not f.target.name.islower():
-                named.setdefault(men.org_id, f.target.name)
-        if org.abbreviation is None and men.abbreviation:
+        if f.target.name != men.name and not f.target.name.islower():
+            written.setdefault(men.org_id, set()).add(f.target.name)
+        canonical = _canonical(f.target)
+        if canonical is not None or org.national:
+            # gazetteer bodies and kinds: the gazetteer's abbreviation, the same in every report
+            org.abbreviation = (canonical or f.target).abbreviation
+        elif org.abbreviation is None and men.abbreviation:
             org.abbreviation = men.abbreviation
-    for org_id, name in named.items():
-        by_id[org_id].name = name
     for org in by_id.values():
-        org.abbreviation = _abbreviation_used(org) or (org.abbreviation if org.national else None)
+        if _canonical_org(org) is None and not org.national:
+            org.abbreviation = _abbreviation_used(org) or org.abbreviation
     for org in by_id.values():
-        surfaces = {_clean_surface(m.surface) for m in org.occurrences}
+        surfaces = {_clean_surface(m.surface) for m in org.occurrences} | written.get(org.org_id, set())
         org.alt_labels = sorted(s for s in surfaces if s and s.lower() != org.name.lower()
                                 and s != org.abbreviation)
     return sorted(by_id.values(), key=lambda o: (o.role, o.org_id))
+
+
+def _canonical_org(org: Organisation) -> Target | None:
+    if org.role == "unit":
+        return _gazetteer_kinds().get(("unit", org.org_id.rsplit("/unit/", 1)[-1]))
+    return _gazetteer_kinds().get(("local", org.local_type)) if org.local_type else None
 
 
 def _abbreviation_used(org: Organisation) -> str | None:
