@@ -187,3 +187,25 @@ def test_grade_scales_are_ordered():
     assert scale("hmic-2007") == ["Excellent", "Good", "Fair", "Poor"]
     assert scale("peel-2014") == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
     assert scale("peel-2021") == ["Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate"]
+
+
+def test_pdf_sources_give_the_page_of_each_node(hand_report):
+    from dataclasses import replace
+
+    doc = hand_report.document
+    doc.lines = [replace(ln, page=1 + (ln.number - 1) // 20) for ln in doc.lines]  # 20 lines a page
+    g = report_graph(hand_report)
+    rec1 = URIRef(str(REPORT) + "/recommendation/1")  # lines 20-22
+    assert g.value(rec1, HMIC.page) == Literal(1, datatype=XSD.positiveInteger)
+    glossary = ID["report/essex-police-2007-10/glossary/caiu"]  # line 55
+    assert g.value(glossary, HMIC.page) == Literal(3, datatype=XSD.positiveInteger)
+
+
+def test_text_sources_have_no_pages(hand_report):
+    assert not list(report_graph(hand_report).triples((None, HMIC.page, None)))
+
+
+def test_known_programme_keeps_its_label(hand_report):
+    hand_report.info.programme_label = "HMIC Inspection 2007"  # as one report might print it
+    g = report_graph(hand_report)
+    assert g.value(ID["programme/hmic-2007"], RDFS.label) == Literal("HMIC inspection 2007", lang="en")

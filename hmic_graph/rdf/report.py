@@ -61,14 +61,28 @@ def grade_scale_id(programme_id: str, year: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _known_grades() -> dict[URIRef, str]:
-    """Grade concept IRI → canonical prefLabel, from ontology/grades.ttl."""
+def _grades_file() -> Graph:
     g = Graph()
     path = ONTOLOGY_DIR / "grades.ttl"
     if path.exists():
         g.parse(path, format="turtle")
+    return g
+
+
+@lru_cache(maxsize=1)
+def _known_grades() -> dict[URIRef, str]:
+    """Grade concept IRI → canonical prefLabel, from ontology/grades.ttl."""
+    g = _grades_file()
     return {s: str(o) for s, o in g.subject_objects(SKOS.prefLabel)
             if (s, RDF.type, HMIC.Grade) in g and isinstance(s, URIRef)}
+
+
+@lru_cache(maxsize=1)
+def _known_programmes() -> dict[URIRef, tuple[str, URIRef | None]]:
+    """Programme IRI → (canonical label, grade scale), for the programmes grades.ttl lists."""
+    g = _grades_file()
+    return {s: (str(g.value(s, RDFS.label)), g.value(s, HMIC.gradeScale))
+            for s in g.subjects(RDF.type, HMIC.Programme) if isinstance(s, URIRef)}
 
 
 def grade_node(g: Graph, scale_id: str, label: str) -> URIRef:
@@ -109,9 +123,20 @@ class _ReportWriter:
         for prefix, ns in vocab.PREFIXES.items():
             self.g.bind(prefix, ns)
         self.node = vocab.report(self.rid)
-        self.scale = grade_scale_id(self.info.programme, self.info.year)
+        _, listed_scale = _known_programmes().get(vocab.programme(self.info.programme), (None, None))
+        self.scale = (str(listed_scale).rsplit("/", 1)[1] if listed_scale
+                      else grade_scale_id(self.info.programme, self.info.year))
+        # PDF sources: the page of each line, so nodes can say which page they were read from.
+        self.pages = {ln.number: ln.page for ln in report.document.lines if ln.page}
         self.areas: dict[str, URIRef] = {}  # shared nodes are described once per report
         self.grades: dict[str, URIRef] = {}
+
+    def lines(self, node: URIRef, span: Span | None) -> None:
+        """hmic:lineStart/lineEnd, and hmic:page of the first line for PDF sources."""
+        add_lines(self.g, node, span)
+        page = self.pages.get(span.start) if span is not None else None
+        if page:
+            self.g.add((node, HMIC.page, Literal(page, datatype=XSD.positiveInteger)))
 
     def grade(self, label: str) -> URIRef:
         node = self.grades.get(label)
@@ -150,8 +175,10 @@ class _ReportWriter:
         g.add((force, RDF.type, HMIC.PoliceForce))
         g.add((force, RDFS.label, en(info.force_name)))
         programme = vocab.programme(info.programme)
+        # A known programme keeps its one label, however a report happens to print it.
+        label, _ = _known_programmes().get(programme, (info.programme_label, None))
         g.add((programme, RDF.type, HMIC.Programme))
-        g.add((programme, RDFS.label, en(info.programme_label)))
+        g.add((programme, RDFS.label, en(label)))
         g.add((programme, HMIC.gradeScale, vocab.grade_scale(self.scale)))
 
         when = f"{MONTHS[info.month - 1]} {info.year}" if info.month else str(info.year)
@@ -165,7 +192,7 @@ class _ReportWriter:
             g.add((node, SCHEMA.isbn, Literal(info.isbn)))
         if info.assessment_period:
             g.add((node, HMIC.assessmentPeriod, Literal(info.assessment_period)))
-        add_lines(g, node, info.span)
+        self.lines(node, info.span)
 
         source = vocab.source(doc.sha256)
         name = PurePath(doc.source).name  # never a local directory path
@@ -209,7 +236,7 @@ class _ReportWriter:
             g.add((node, HMIC.gradeConflict, Literal(True)))
         if j.overall:
             g.add((node, HMIC.overall, Literal(True)))
-        add_lines(g, node, j.span)
+        self.lines(node, j.span)
         add_lines(g, node, j.summary_span, HMIC.summaryLineStart, HMIC.summaryLineEnd)
         for count in j.national_distribution:
             c = vocab.national_count(node, count.grade)
@@ -218,7 +245,7 @@ class _ReportWriter:
             g.add((c, HMIC.grade, self.grade(count.grade)))
             g.add((c, HMIC.forceCount, Literal(count.forces, datatype=XSD.integer)))
             g.add((node, HMIC.nationalCount, c))
-            add_lines(g, c, j.summary_span or j.span)
+            self.lines(c, j.summary_span or j.span)
 
     # -- findings -------------------------------------------------------------------
     def findings(self) -> None:
@@ -243,7 +270,7 @@ class _ReportWriter:
             g.add((node, HMIC.recommendationNumber, Literal(f.number, datatype=XSD.positiveInteger)))
         if f.observation_kind:
             g.add((node, HMIC.observationKind, Literal(f.observation_kind)))
-        add_lines(g, node, f.span)
+        self.lines(node, f.span)
         add_lines(g, node, f.list_span, HMIC.listLineStart, HMIC.listLineEnd)
         for issue in sorted(set(f.issues)):
             g.add((node, HMIC.addressesIssue, vocab.issue(issue)))
@@ -267,7 +294,7 @@ class _ReportWriter:
                             (HMIC.practiceOutcome, p.outcome)):
             if value:
                 g.add((node, prop, Literal(" ".join(value.split()))))
-        add_lines(g, node, p.span)
+        self.lines(node, p.span)
         for issue in sorted(set(p.issues)):
             g.add((node, HMIC.addressesIssue, vocab.issue(issue)))
         for i, c in enumerate(p.contacts, start=1):
@@ -277,7 +304,7 @@ class _ReportWriter:
             g.add((cnode, RDFS.label, en(f"Force contact: {c.role or 'role not stated'}")))
             if c.role:
                 g.add((cnode, HMIC.role, Literal(c.role)))
-            add_lines(g, cnode, c.span)
+            self.lines(cnode, c.span)
             if self.include_contacts:  # personal data: only on explicit request
                 if c.name:
                     g.add((cnode, SCHEMA.name, Literal(c.name)))
@@ -298,7 +325,7 @@ class _ReportWriter:
             g.add((node, HMIC.inReport, self.node))
             g.add((node, HMIC.abbreviation, Literal(e.abbreviation)))
             g.add((node, HMIC.expansion, Literal(e.expansion)))
-            add_lines(g, node, e.span)
+            self.lines(node, e.span)
 
     def facts(self) -> None:
         for i, f in enumerate(self.report.facts, start=1):
@@ -316,7 +343,7 @@ class _ReportWriter:
         if f.unit:
             g.add((node, HMIC.unit, Literal(f.unit)))
         g.add((node, HMIC.text, Literal(" ".join(f.text.split()))))
-        add_lines(g, node, f.span)
+        self.lines(node, f.span)
 
     def conflicts(self) -> None:
         g = self.g
@@ -327,7 +354,7 @@ class _ReportWriter:
             g.add((node, HMIC.inReport, self.node))
             g.add((node, HMIC.conflictAbout, Literal(c.what)))
             g.add((node, HMIC.text, Literal(" ".join(c.detail.split()))))
-            add_lines(g, node, c.span)
+            self.lines(node, c.span)
 
 
 def report_graph(report: Report, include_contacts: bool = False) -> Graph:
