@@ -159,3 +159,45 @@ def test_method_on_a_made_up_force():
     for fu in got.values():  # every quote points at the line that holds it
         for q in fu.evidence_quotes:
             assert q.text.split()[0] in LATER_TEXT.splitlines()[q.span.start - 1]
+
+
+def test_followup_triples_align_with_earl_and_web_annotation():
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    from hmic_graph import vocab
+    from hmic_graph.rdf.followups import followups_graph
+    from hmic_graph.vocab import EARL, HMIC, OA, SCHEMA
+
+    earlier, later = tag_reports([essex_2007(), essex_2016()])
+    later.recalled = [RecalledFinding(
+        EarlierInspection(2015, "PEEL: Police effectiveness 2015", Span(168, 168),
+                          url="www.justiceinspectorates.gov.uk/hmic/publications/police-effectiveness-2015-essex/"),
+        "area-for-improvement", "adopting a structured and consistent problem-solving process", Span(306, 306),
+        None, "addressed", "it has consequently made rapid improvements", Span(308, 308))]
+    fus = link_followups([earlier, later])
+    g = followups_graph(fus, [earlier, later])
+    rec11 = vocab.finding("essex-police-2007-10", "recommendation", 11)
+    node = vocab.follow_up(rec11, "essex-police-2017-03")
+    assert (node, RDF.type, HMIC.FollowUp) in g
+    assert (node, HMIC.followUpOf, rec11) in g
+    assert (node, HMIC.followUpStatus, HMIC.Recurring) in g
+    assert (node, EARL.subject, vocab.force("essex-police")) in g
+    assert (node, HMIC.signal, Literal("later-formal-finding")) in g
+    assert (rec11, HMIC.followedUpBy, vocab.finding("essex-police-2017-03", "area-for-improvement", 4)) in g
+    confidence = g.value(node, HMIC.confidence)
+    assert confidence.datatype == XSD.decimal and 0 <= float(confidence) <= 1
+    quotes = [q for q in g.objects(node, HMIC.evidence) if (q, RDF.type, HMIC.EvidenceQuote) in g]
+    assert any(int(g.value(q, HMIC.lineStart)) == 607 for q in quotes)
+    for q in quotes:
+        assert g.value(q, OA.hasSource) == vocab.source(later.document.sha256)
+        selector = g.value(q, OA.hasSelector)
+        assert g.value(selector, OA.exact) == g.value(q, HMIC.text)
+    stub = next(g.subjects(RDF.type, HMIC.RecalledInspection))
+    assert str(stub).startswith(str(vocab.report("essex-police-2015-recalled-")))
+    assert g.value(stub, SCHEMA.url) == Literal(
+        "https://www.justiceinspectorates.gov.uk/hmic/publications/police-effectiveness-2015-essex/", datatype=XSD.anyURI)
+    stated = next(g.subjects(RDF.type, HMIC.InspectorateFollowUp))
+    assert g.value(stated, HMIC.followUpStatus) == HMIC.Addressed
+    assert (g.value(stated, HMIC.followUpOfRecalled), HMIC.ofRecalledInspection, stub) in g
+    assert not any(isinstance(s, URIRef) is False for s in g.subjects())  # no blank nodes
