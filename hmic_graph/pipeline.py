@@ -32,7 +32,7 @@ from .cache import CACHE_DIR_NAME, build_lock, extract_many, file_sha256, prune
 from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, Report
 from .rdf import links_graph, new_graph, report_graph
-from .serialize import atomic_write, turtle_text
+from .serialize import atomic_write, turtle_text_and_count
 from .store import load_build
 
 INPUT_SUFFIXES = {".txt", ".pdf"}
@@ -223,14 +223,10 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     step(1, "building triples")
     graphs = {r.info.report_id: report_graph(r, include_contacts=include_contacts) for r in reports}
     links = links_graph(result.followups, reports)
-    data = new_graph()
-    for rid in sorted(graphs):
-        data += graphs[rid]
-    data += links
-    result.triples = len(data)
 
     step(2, "writing graph.ttl and the store")
-    text = turtle_text(data)  # before anything is written: a failure here changes nothing
+    # Text first, before anything is written: a failure here changes nothing.
+    text, result.triples = turtle_text_and_count([*(graphs[rid] for rid in sorted(graphs)), links])
     result.store_path = load_build(out_dir, graphs, links, resources.ontology_files())
     result.graph_path = out_dir / GRAPH_FILE
     atomic_write(result.graph_path, text)
@@ -239,6 +235,10 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     step(3, "validating")
     validate_build = _optional("validate", "validate_build") if validate else None
     if validate_build is not None:
+        data = new_graph()  # the union is only built for SHACL, which needs it whole
+        for rid in sorted(graphs):
+            data += graphs[rid]
+        data += links
         result.validation = validate_build(data, out_dir)
         result.conforms = bool(result.validation.conforms)
     step(4, "done")

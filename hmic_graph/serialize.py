@@ -109,6 +109,12 @@ _RDF_TYPE = RDF.type
 def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None = None) -> str:
     """Sorted Turtle of one graph or the union of several: @prefix lines, then subjects in
     IRI order, rdf:type first, each predicate's objects sorted and de-duplicated."""
+    return turtle_text_and_count(graphs, prefixes)[0]
+
+
+def turtle_text_and_count(graphs: Graph | Iterable[Graph],
+                          prefixes: dict[str, str] | None = None) -> tuple[str, int]:
+    """turtle_text and the number of distinct triples written (the union need not be built)."""
     prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
     terms = _Terms(prefixes)
     by_subject: dict[object, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -118,21 +124,26 @@ def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None
         by_subject[s][p].add(term(o))
     out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
     out.append("")
+    count = 0
     for s in sorted(by_subject, key=_subject_key):
         preds = by_subject[s]
         order = sorted(preds, key=lambda p: (p != _RDF_TYPE, p))
         blocks = []
         for p in order:
             ptext = "a" if p == _RDF_TYPE else term(p)
+            count += len(preds[p])
             blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[p])))
         out.append(term(s) + "\n" + " ;\n".join(blocks) + " .\n")
-    return "\n".join(out)
+    return "\n".join(out), count
 
 
-def ntriples_lines(graphs: Graph | Iterable[Graph]) -> list[str]:
+def ntriples_lines(graphs: Graph | Iterable[Graph], sort: bool = True) -> list[str]:
+    """N-Triples lines, de-duplicated; sorted unless the order does not matter (store loads)."""
     terms = _Terms({})
+    term = terms.term
     graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
-    return sorted({f"{terms.term(s)} {terms.term(p)} {terms.term(o)} ." for s, p, o in _iter_triples(graphs)})
+    lines = {f"{term(s)} {term(p)} {term(o)} ." for s, p, o in _iter_triples(graphs)}
+    return sorted(lines) if sort else list(lines)
 
 
 def _umask() -> int:

@@ -49,7 +49,7 @@ def open_store(build_dir: Path, read_only: bool = True) -> ox.Store:
 
 
 def _load_graph(store: ox.Store, graph: Graph, name: URIRef) -> None:
-    data = "\n".join(ntriples_lines(graph)).encode("utf-8")
+    data = "\n".join(ntriples_lines(graph, sort=False)).encode("utf-8")
     if data:
         store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
 
