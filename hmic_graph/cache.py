@@ -77,8 +77,8 @@ def file_sha256(path: Path, max_bytes: int) -> str:
     return digest.hexdigest()
 
 
-def entry_path(cache_dir: Path, sha256: str) -> Path:
-    return cache_dir / code_version() / f"{sha256}.pickle"
+def entry_path(cache_dir: Path, sha256: str, version: str | None = None) -> Path:
+    return cache_dir / (version or code_version()) / f"{sha256}.pickle"
 
 
 def _read_entry(path: Path) -> tuple[Report | None, str | None] | None:
@@ -103,13 +103,14 @@ def _write_entry(path: Path, value: tuple[Report | None, str | None]) -> None:
         raise
 
 
-def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None) -> Extracted:
+def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None,
+                version: str | None = None) -> Extracted:
     """Ingest + extract one file, through the cache when there is one."""
     from .extract import extract_report
     from .ingest import read_document
 
     source = str(path)
-    entry = entry_path(cache_dir, sha256) if cache_dir is not None else None
+    entry = entry_path(cache_dir, sha256, version) if cache_dir is not None else None
     if entry is not None:
         cached = _read_entry(entry)
         if cached is not None:
@@ -129,7 +130,7 @@ def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None)
     return Extracted(source, sha256, report, problem)
 
 
-def _extract_job(args: tuple[Path, str, int, Path | None]) -> Extracted:
+def _extract_job(args: tuple[Path, str, int, Path | None, str]) -> Extracted:
     return extract_one(*args)
 
 
@@ -141,7 +142,10 @@ def extract_many(jobs: list[tuple[Path, str]], max_bytes: int, cache_dir: Path |
                  workers: int | None = None) -> Iterator[Extracted]:
     """Extract (path, sha256) jobs in parallel over processes, yielding results in job order."""
     workers = default_workers() if workers is None else workers
-    args = [(path, sha, max_bytes, cache_dir) for path, sha in jobs]
+    # One version for the whole build, taken before the workers start: code edited while a
+    # build runs must not split its entries between two versions.
+    version = code_version()
+    args = [(path, sha, max_bytes, cache_dir, version) for path, sha in jobs]
     if workers <= 1 or len(args) <= 1:
         yield from map(_extract_job, args)
         return
