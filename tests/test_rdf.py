@@ -209,3 +209,18 @@ def test_known_programme_keeps_its_label(hand_report):
     hand_report.info.programme_label = "HMIC Inspection 2007"  # as one report might print it
     g = report_graph(hand_report)
     assert g.value(ID["programme/hmic-2007"], RDFS.label) == Literal("HMIC inspection 2007", lang="en")
+
+
+def test_real_force_contact_only_with_include_contacts(samples):
+    from hmic_graph.extract import extract_report
+    from hmic_graph.ingest import read_document
+
+    # Cheshire 2007, line 588: "FORCE CONTACT: Sergeant Jez Taylor, PCSO Project Manager – 01244 614572"
+    docs = [read_document(p) for p in samples]
+    cheshire = next(d for d in docs if "Cheshire Constabulary" in " ".join(ln.text for ln in d.lines[:12]))
+    report = extract_report(cheshire)
+    default = turtle_text(report_graph(report))
+    assert "PCSO Project Manager" in default
+    assert "Jez Taylor" not in default and "01244 614572" not in default
+    full = turtle_text(report_graph(report, include_contacts=True))
+    assert "Jez Taylor" in full and "01244 614572" in full
