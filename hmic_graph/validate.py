@@ -228,10 +228,12 @@ def validate_unit(unit: Graph, in_place: bool = False) -> Graph:
     _, results, _ = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", inplace=True, allow_warnings=True
     )
-    # Anonymous property shapes mean nothing outside this process: name the node shape.
+    # Group each result under its node shape: anonymous property shapes mean nothing outside
+    # this process, and a shared property shape belongs to the node shape of the focus's class.
     for r, shape in list(results.subject_objects(SH.sourceShape)):
-        if isinstance(shape, BNode):
-            results.set((r, SH.sourceShape, _node_shape(shapes, shape)))
+        if isinstance(shape, BNode) or (shape, RDF.type, SH.PropertyShape) in shapes:
+            focus = results.value(r, SH.focusNode)
+            results.set((r, SH.sourceShape, _node_shape(shapes, shape, data, focus)))
     return results
 
 
@@ -489,7 +491,7 @@ def _describe(results: Graph, r: Node, data: Graph, shapes: Graph) -> Problem:
     focus = results.value(r, SH.focusNode)
     severity = str(results.value(r, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
     source_shape = results.value(r, SH.sourceShape)
-    shape = _node_shape(shapes, source_shape)
+    shape = _node_shape(shapes, source_shape, data, focus)
     path = results.value(r, SH.resultPath)
     value = results.value(r, SH.value)
     messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
@@ -521,19 +523,25 @@ def _value_text(data: Graph, value: Node | None) -> str | None:
     return text + (f" (lines {lines})" if lines else "")
 
 
-def _node_shape(shapes: Graph, shape: Node | None) -> Node:
-    """The named node shape a (possibly anonymous) property shape belongs to."""
+def _node_shape(shapes: Graph, shape: Node | None, data: Graph | None = None,
+                focus: Node | None = None) -> Node:
+    """The named node shape a property shape belongs to; when several node shapes share it,
+    the one whose target class the focus node has."""
     seen: set[Node] = set()
-    while isinstance(shape, BNode) and shape not in seen:
+    while shape is not None and (shape, RDF.type, SH.NodeShape) not in shapes and shape not in seen:
         seen.add(shape)
-        parent = next(shapes.subjects(SH.property, shape), None)
-        if parent is None:
+        parents = sorted(shapes.subjects(SH.property, shape), key=str)
+        if not parents:
             break
-        shape = parent
-    if isinstance(shape, URIRef) and (shape, RDF.type, SH.PropertyShape) in shapes:
-        parent = next((s for s in shapes.subjects(SH.property, shape) if isinstance(s, URIRef)), None)
-        if parent is not None and (parent, RDFS.label, None) in shapes:
-            shape = parent
+        shape = parents[0]
+        if len(parents) > 1 and data is not None and focus is not None:
+            types = set(data.objects(focus, RDF.type))
+            for parent in parents:
+                if (any(c in types for c in shapes.objects(parent, SH.targetClass))
+                        or any((None, p, focus) in data for p in shapes.objects(parent, SH.targetObjectsOf))
+                        or any((focus, p, None) in data for p in shapes.objects(parent, SH.targetSubjectsOf))):
+                    shape = parent
+                    break
     return shape if shape is not None else URIRef(HMSH + "unknown")
 
 
