@@ -221,7 +221,21 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     reports, result.followups = link(reports)
     result.reports = reports
     step(1, "building triples")
-    graphs = {r.info.report_id: report_graph(r, include_contacts=include_contacts) for r in reports}
+    graphs, dropped = {}, set()
+    for report in list(reports):
+        rid = report.info.report_id
+        try:
+            graphs[rid] = report_graph(report, include_contacts=include_contacts)
+        except HmicError as exc:  # records that cannot become a sound graph: drop this report only
+            reports.remove(report)
+            dropped.add(rid)
+            for outcome in result.inputs:
+                if outcome.report_id == rid:
+                    outcome.status, outcome.problem = "error", exc.problem
+    if not reports:
+        return result
+    result.followups = [f for f in result.followups
+                        if f.finding.report_id not in dropped and f.later_report_id not in dropped]
     links = links_graph(result.followups, reports)
 
     step(2, "writing graph.ttl and the store")

@@ -219,3 +219,20 @@ def test_directory_inputs_are_report_files_only(tmp_path):
     files, problems = pipeline.expand_inputs([tmp_path, tmp_path / "b.TXT", tmp_path / "gone.txt"])
     assert files == [tmp_path / "b.TXT", tmp_path / "sub" / "c.pdf"]  # sorted, each once
     assert [(Path(p.source).name, p.problem) for p in problems] == [("gone.txt", "no such file")]
+
+
+def test_report_whose_records_clash_is_dropped_alone(tmp_path, monkeypatch):
+    def clashing(doc):
+        report = fake_extract(doc)
+        if report.info.force_id == "kent-police":
+            report.findings[1].ordinal = 1  # two recommendations on one IRI
+        return report
+
+    monkeypatch.setattr("hmic_graph.extract.extract_report", clashing)
+    inputs = write_inputs(tmp_path / "in")
+    result = pipeline.build([inputs], tmp_path / "out", validate=False)
+    assert [r.info.report_id for r in result.reports] == ["essex-police-2007-10"]
+    (bad,) = result.errors
+    assert Path(bad.source).name == "b_kent.txt"
+    assert bad.problem == "two recommendation findings share ordinal 1 (lines 24-24)"
+    assert "kent-police" not in (tmp_path / "out" / "graph.ttl").read_text()

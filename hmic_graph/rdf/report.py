@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .. import vocab
-from ..model import ContextFact, Finding, Judgement, PracticeExample, Report, Span
+from ..model import ContextFact, Finding, HmicError, Judgement, PracticeExample, Report, Span
 from ..resources import ONTOLOGY_DIR
 from ..vocab import HMIC, SCHEMA
 
@@ -250,11 +250,17 @@ class _ReportWriter:
     # -- findings -------------------------------------------------------------------
     def findings(self) -> None:
         seen: dict[str, int] = {}
+        used: set[URIRef] = set()
         for f in self.report.findings:
             seen[f.kind] = seen.get(f.kind, 0) + 1
             # Extractors number findings per kind; fall back on list order when they did not.
             ordinal = f.ordinal or seen[f.kind]
-            self.finding(f, vocab.finding(self.rid, f.kind, ordinal), ordinal)
+            node = vocab.finding(self.rid, f.kind, ordinal)
+            if node in used:  # two findings on one IRI would silently merge their texts
+                raise HmicError(self.report.document.source,
+                                f"two {f.kind} findings share ordinal {ordinal} (lines {f.span.start}-{f.span.end})")
+            used.add(node)
+            self.finding(f, node, ordinal)
 
     def finding(self, f: Finding, node: URIRef, ordinal: int) -> None:
         g = self.g
