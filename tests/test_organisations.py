@@ -350,3 +350,8 @@ def test_merged_graph_gives_each_organisation_one_name_and_at_most_one_abbreviat
         for node in set(merged.subjects(RDF.type, cls)):
             assert len(set(merged.objects(node, RDFS.label))) == 1, (node, list(merged.objects(node, RDFS.label)))
             assert len(set(merged.objects(node, HMIC.abbreviation))) <= 1, node
+
+
+def test_a_report_without_body_text_has_no_organisations():
+    report = _synthetic_report("Contents\n\nAppendix: Glossary of Terms and Abbreviations\n\nCPS\tCrown Prosecution Service\n")
+    assert extract_organisations(report) == ([], [])

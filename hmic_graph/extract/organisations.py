@@ -164,10 +164,6 @@ def _norm_label(text: str) -> str:
     return " ".join(re.sub(r"[^\w' ,-]+", " ", text.lower()).split())
 
 
-def partnership_type_label(type_slug: str) -> str:
-    return type_slug.replace("-", " ")
-
-
 # ---------------------------------------------------------------------------------------------
 # Matching
 
@@ -358,7 +354,6 @@ def _match_named_unit(m: re.Match[str], lex: ReportLexicon) -> Target | None:
 
 def find_matches(text: str, lex: ReportLexicon) -> list[Match]:
     """All organisation references in ``text``, non-overlapping, in text order."""
-    gaz = gazetteer()
     candidates: list[Match] = []
     for start, end, target in _label_matches(text):
         tier = TIER_NATIONAL if target.scope == "national" else TIER_LOCAL
