@@ -685,12 +685,20 @@ def extract_organisations(report: Report) -> tuple[list[Organisation], list[Part
     return organisations_from(mentions, report), partnerships_from(mentions)
 
 
+# A sentence that goes on about the body the one before named ('This ...', '... the project ...').
+_REFERS_BACK = re.compile(
+    r"^(?:This|These|It|They|Its|Their)\b|\bthe (?:project|scheme|initiative|pilot|team|unit|group|board|"
+    r"partnership|panel|hub|service|organisation|charity)\b(?! of\b)"
+)
+
+
 @dataclass(frozen=True)
 class _Found:
     mention: OrganisationMention
     target: Target
     sentence: Sentence
     cites_document: bool = False  # the mention names the body's guidance, not the body at work
+    follow_on: Sentence | None = None  # the next sentence, when it refers back to this one
 
 
 def find_mentions(report: Report) -> list[_Found]:
@@ -702,7 +710,9 @@ def find_mentions(report: Report) -> list[_Found]:
         # A list whose lead-in paragraph ends with ':' reads in the light of that lead-in.
         lead_in = previous if previous.rstrip().endswith(":") else ""
         previous = para.text
-        for sent in sentences(para, lines_by_number, lead_in):
+        sents = list(sentences(para, lines_by_number, lead_in))
+        for i, sent in enumerate(sents):
+            follow_on = sents[i + 1] if i + 1 < len(sents) and _REFERS_BACK.search(sents[i + 1].text) else None
             for m in find_matches(sent.text, lex):
                 t = m.target
                 if t.role == "force" and t.key == lex.force_id:
@@ -713,7 +723,7 @@ def find_mentions(report: Report) -> list[_Found]:
                     role=t.role, kind=t.kind, span=Span(line, max(line, sent.line_at(m.end - 1))),
                     abbreviation=t.abbreviation,
                 )
-                found.append(_Found(mention, t, sent, bool(_DOCUMENT_AFTER.match(sent.text[m.end:]))))
+                found.append(_Found(mention, t, sent, bool(_DOCUMENT_AFTER.match(sent.text[m.end:])), follow_on))
     return found
 
 
@@ -777,10 +787,15 @@ def partnerships_from(found: list[_Found]) -> list[Partnership]:
         if men.role == "unit" or f.cites_document:
             continue
         types = partnership_types(f.sentence.with_lead_in, men.role, men.kind)
+        evidence = Evidence(scrub_personal(f.sentence.text), f.sentence.span)
+        if not types and f.follow_on is not None:
+            # 'Connexions is a pilot project ... All missing persons are referred to the project.'
+            types = partnership_types(f.follow_on.text, men.role, men.kind)
+            evidence = Evidence(scrub_personal(f"{f.sentence.text} {f.follow_on.text}"),
+                                f.sentence.span.union(f.follow_on.span))
         if not types:
             continue
         p = by_partner.setdefault(men.org_id, Partnership(men.org_id, []))
-        evidence = Evidence(scrub_personal(f.sentence.text), f.sentence.span)
         if evidence not in p.evidence:
             p.evidence.append(evidence)
         p.types = sorted(set(p.types) | set(types))
