@@ -608,7 +608,10 @@ _DOCUMENT_AFTER = re.compile(
     r"manuals?|definitions?|tracking system|toolkit|targets?)\b"
 )
 # A sentence about what HMIC itself does (consulting the Home Office) is not the force's work.
-_INSPECTORATE_SUBJECT = re.compile(r"^(?:HMIC|The inspectorate|Inspectors|HM Inspectors?|HMI)\b")
+# Nor is a general statement about all forces ('Police forces have a critical role ... alongside ...').
+_INSPECTORATE_SUBJECT = re.compile(
+    r"^(?:HMIC|The inspectorate|Inspectors|HM Inspectors?|HMI|(?:All )?(?:police )?forces|Police forces)\b", re.I
+)
 _PERSONAL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\(?\b0\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
 _FORCE_ONLY_TYPES = {"force-collaboration"}
 _GENERAL_TYPES_FOR_FORCES = {"co-location", "joint-unit", "information-sharing", "joint-funding", "joint-training"}
