@@ -21,6 +21,7 @@ import importlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +33,7 @@ from .cache import CACHE_DIR_NAME, build_lock, extract_many, file_sha256, prune
 from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, Report
 from .rdf import links_graph, new_graph, report_graph
-from .serialize import atomic_write, turtle_text_and_count
+from .serialize import atomic_write, ntriples_lines, turtle_from_ntriples
 from .store import load_build
 
 INPUT_SUFFIXES = {".txt", ".pdf"}
@@ -221,37 +222,48 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     reports, result.followups = link(reports)
     result.reports = reports
     step(1, "building triples")
-    graphs, dropped = {}, set()
+    validate_build = _optional("validate", "validate_build") if validate else None
+    # Each report's graph becomes N-Triples lines at once; the rdflib graph (ten times the
+    # memory) is kept only when SHACL validation needs the whole data.
+    lines: dict[str, list[str]] = {}
+    kept: dict[str, Graph] = {}
+    dropped: set[str] = set()
     for report in list(reports):
         rid = report.info.report_id
         try:
-            graphs[rid] = report_graph(report, include_contacts=include_contacts)
+            graph = report_graph(report, include_contacts=include_contacts)
         except HmicError as exc:  # records that cannot become a sound graph: drop this report only
             reports.remove(report)
             dropped.add(rid)
             for outcome in result.inputs:
                 if outcome.report_id == rid:
                     outcome.status, outcome.problem = "error", exc.problem
+            continue
+        lines[rid] = ntriples_lines(graph, sort=False)
+        if validate_build is not None:
+            kept[rid] = graph
     if not reports:
         return result
     result.followups = [f for f in result.followups
                         if f.finding.report_id not in dropped and f.later_report_id not in dropped]
     links = links_graph(result.followups, reports)
+    links_lines = ntriples_lines(links, sort=False)
 
     step(2, "writing graph.ttl and the store")
     # Text first, before anything is written: a failure here changes nothing.
-    text, result.triples = turtle_text_and_count([*(graphs[rid] for rid in sorted(graphs)), links])
-    result.store_path = load_build(out_dir, graphs, links, resources.ontology_files())
+    text, result.triples = turtle_from_ntriples(
+        chain.from_iterable([*(lines[rid] for rid in sorted(lines)), links_lines]))
+    result.store_path = load_build(out_dir, lines, links_lines, resources.ontology_files())
     result.graph_path = out_dir / GRAPH_FILE
     atomic_write(result.graph_path, text)
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
+    del text, lines
 
     step(3, "validating")
-    validate_build = _optional("validate", "validate_build") if validate else None
     if validate_build is not None:
         data = new_graph()  # the union is only built for SHACL, which needs it whole
-        for rid in sorted(graphs):
-            data += graphs[rid]
+        for rid in sorted(kept):
+            data += kept[rid]
         data += links
         result.validation = validate_build(data, out_dir)
         result.conforms = bool(result.validation.conforms)

@@ -98,12 +98,7 @@ def _iter_triples(graphs: list[Graph]) -> Iterator[tuple]:
     yield from to_canonical_graph(union)
 
 
-def _subject_key(s: object) -> tuple[int, str]:
-    return (1 if isinstance(s, BNode) else 0, str(s))
-
-
 _XSD_STRING = XSD.string
-_RDF_TYPE = RDF.type
 
 
 def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None = None) -> str:
@@ -115,26 +110,7 @@ def turtle_text(graphs: Graph | Iterable[Graph], prefixes: dict[str, str] | None
 def turtle_text_and_count(graphs: Graph | Iterable[Graph],
                           prefixes: dict[str, str] | None = None) -> tuple[str, int]:
     """turtle_text and the number of distinct triples written (the union need not be built)."""
-    prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
-    terms = _Terms(prefixes)
-    by_subject: dict[object, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
-    graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
-    term = terms.term
-    for s, p, o in _iter_triples(graphs):
-        by_subject[s][p].add(term(o))
-    out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
-    out.append("")
-    count = 0
-    for s in sorted(by_subject, key=_subject_key):
-        preds = by_subject[s]
-        order = sorted(preds, key=lambda p: (p != _RDF_TYPE, p))
-        blocks = []
-        for p in order:
-            ptext = "a" if p == _RDF_TYPE else term(p)
-            count += len(preds[p])
-            blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[p])))
-        out.append(term(s) + "\n" + " ;\n".join(blocks) + " .\n")
-    return "\n".join(out), count
+    return turtle_from_ntriples(ntriples_lines(graphs, sort=False), prefixes)
 
 
 def ntriples_lines(graphs: Graph | Iterable[Graph], sort: bool = True) -> list[str]:
@@ -144,6 +120,49 @@ def ntriples_lines(graphs: Graph | Iterable[Graph], sort: bool = True) -> list[s
     graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
     lines = {f"{term(s)} {term(p)} {term(o)} ." for s, p, o in _iter_triples(graphs)}
     return sorted(lines) if sort else list(lines)
+
+
+_RDF_TYPE_IRI = str(RDF.type)
+
+
+def turtle_from_ntriples(lines: Iterable[str], prefixes: dict[str, str] | None = None) -> tuple[str, int]:
+    """Sorted Turtle (as turtle_text writes it) from N-Triples lines as ntriples_lines writes
+    them, and the number of distinct triples.
+
+    Works on strings alone, so a build can drop each report's rdflib graph as soon as its
+    lines are written: strings take a fraction of the memory of an rdflib graph.
+    """
+    prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
+    terms = _Terms(prefixes)
+
+    def compact(token: str) -> str:
+        if token.startswith("<"):
+            return terms.iri(token[1:-1])
+        if token.startswith('"'):
+            end = token.rfind('"')  # inner quotes are escaped: the last one closes the lexical form
+            suffix = token[end + 1:]
+            if suffix.startswith("^^<"):
+                return token[: end + 1] + "^^" + terms.iri(suffix[3:-1])
+        return token
+
+    by_subject: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        subject, predicate, rest = line.split(" ", 2)
+        by_subject[subject][predicate[1:-1]].add(compact(rest[:-2].rstrip()))
+    out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
+    out.append("")
+    count = 0
+    for subject in sorted(by_subject, key=lambda t: (t.startswith("_:"), t[1:-1] if t.startswith("<") else t)):
+        preds = by_subject[subject]
+        blocks = []
+        for predicate in sorted(preds, key=lambda p: (p != _RDF_TYPE_IRI, p)):
+            ptext = "a" if predicate == _RDF_TYPE_IRI else terms.iri(predicate)
+            count += len(preds[predicate])
+            blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[predicate])))
+        out.append(compact(subject) + "\n" + " ;\n".join(blocks) + " .\n")
+    return "\n".join(out), count
 
 
 def _umask() -> int:

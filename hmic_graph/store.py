@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,8 +48,10 @@ def open_store(build_dir: Path, read_only: bool = True) -> ox.Store:
         raise HmicError(str(path), f"cannot open the store ({exc})") from None
 
 
-def _load_graph(store: ox.Store, graph: Graph, name: URIRef) -> None:
-    data = "\n".join(ntriples_lines(graph, sort=False)).encode("utf-8")
+def _load_graph(store: ox.Store, graph: Graph | Sequence[str], name: URIRef) -> None:
+    """One named graph from an rdflib graph or from N-Triples lines (ntriples_lines)."""
+    lines = ntriples_lines(graph, sort=False) if isinstance(graph, Graph) else graph
+    data = "\n".join(lines).encode("utf-8")
     if data:
         store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
 
@@ -59,8 +61,8 @@ def _load_files(store: ox.Store, files: list[Path], name: URIRef) -> None:
         store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(name)))
 
 
-def load_build(build_dir: Path, report_graphs: Mapping[str, Graph], links: Graph,
-               ontology_files: list[Path]) -> Path:
+def load_build(build_dir: Path, report_graphs: Mapping[str, Graph | Sequence[str]],
+               links: Graph | Sequence[str], ontology_files: list[Path]) -> Path:
     """Write a fresh store for a build, then swap it in place of the previous one.
 
     The store is built in a temporary directory next to its final place, so a build that

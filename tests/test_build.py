@@ -94,10 +94,10 @@ def test_failed_build_leaves_previous_graph_intact(tmp_path, fake_extractor, mon
     pipeline.build([inputs], out)
     before = (out / "graph.ttl").read_bytes()
 
-    def broken_turtle(graphs):
+    def broken_turtle(lines):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "turtle_text_and_count", broken_turtle)
+    monkeypatch.setattr(pipeline, "turtle_from_ntriples", broken_turtle)
     with pytest.raises(RuntimeError):
         pipeline.build([inputs / "b_kent.txt"], out)
     assert (out / "graph.ttl").read_bytes() == before

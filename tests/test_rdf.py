@@ -224,3 +224,15 @@ def test_real_force_contact_only_with_include_contacts(samples):
     assert "Jez Taylor" not in default and "01244 614572" not in default
     full = turtle_text(report_graph(report, include_contacts=True))
     assert "Jez Taylor" in full and "01244 614572" in full
+
+
+def test_turtle_from_ntriples_equals_turtle_of_the_graph(hand_report):
+    from hmic_graph.serialize import ntriples_lines, turtle_from_ntriples
+
+    hand_report.findings[0].text = 'Quotes " and \\ backslash, "@en" and ^^<x> inside'
+    graphs = [report_graph(hand_report, include_contacts=True),
+              report_graph(hand_built_report("kent-police", "Kent Police"))]
+    lines = [line for g in graphs for line in ntriples_lines(g, sort=False)]
+    text, count = turtle_from_ntriples(reversed(lines))  # order of the lines does not matter
+    assert text == turtle_text(graphs)
+    assert count == len(Graph().parse(data=text, format="turtle"))

@@ -209,7 +209,6 @@ class _ReportWriter:
 
     # -- judgements -----------------------------------------------------------------
     def judgements(self) -> None:
-        g = self.g
         used: set[str] = set()
         for j in self.report.judgements:
             key = vocab.slug(f"{j.parent_area} {j.area}" if j.parent_area else j.area)
