@@ -112,6 +112,61 @@ def build(
         raise typer.Exit(1)
 
 
+# -- validate, reason --------------------------------------------------------------------
+
+@app.command("validate")
+def validate_command(
+    graph: Annotated[Optional[Path], typer.Argument(help="Graph file (Turtle, N-Triples, ...); default out/graph.ttl.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where validation.ttl/.txt go; default: next to the graph.")] = None,
+) -> None:
+    """Check a graph against the SHACL shapes: a report grouped by shape and focus node.
+    Exit code 1 on violations, 0 when there are only warnings."""
+    from .validate import validate_graph_file
+
+    try:
+        result = validate_graph_file(graph, out_dir)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    _print_validation(result.text)
+    out.print(f"({result.seconds:.1f} s) → {result.text_path}, {result.results_path}", markup=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_validation(text: str) -> None:
+    styles = {"Violations": "bold red", "Warnings": "bold yellow", "SHACL": "bold"}
+    for line in text.splitlines():
+        style = next((s for k, s in styles.items() if line.startswith(k)), None)
+        out.print(line, markup=False, style=style, soft_wrap=True)
+
+
+@app.command("reason")
+def reason_command(
+    graph: Annotated[Optional[Path], typer.Argument(help="Graph file; default out/graph.ttl.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where inferred.ttl goes; default: next to the graph.")] = None,
+) -> None:
+    """Run HermiT (owlready2) on ontology + graph: consistency, and the nodes that fall into
+    the defined classes (ontology/defined.ttl), written to inferred.ttl."""
+    from .reason import describe_classes, reason
+
+    try:
+        result = reason(graph, out_dir)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    if not result.consistent:
+        raise fail(f"INCONSISTENT: {result.explanation}")
+    out.print(f"consistent ({result.seconds:.1f} s)", style="bold", markup=False)
+    table = Table(title="Inferred memberships of defined classes", title_justify="left")
+    table.add_column("class", no_wrap=True)
+    table.add_column("nodes", justify="right")
+    table.add_column("meaning")
+    counts = result.counts()
+    for name, comment in describe_classes().items():
+        table.add_row(name, str(counts.get(name, 0)), comment)
+    out.print(table)
+    if result.inferred_path is not None:
+        out.print(f"{len(result.inferred)} inferred triples → {result.inferred_path}", markup=False, soft_wrap=True)
+
+
 # -- extract -----------------------------------------------------------------------------
 
 def report_as_json(report: Report) -> dict:

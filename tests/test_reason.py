@@ -1,0 +1,113 @@
+"""OWL reasoning: HermiT on ontology + data (owlready2), dates retyped for the OWL 2
+datatype map, defined classes inferred, missing Java reported in one line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, XSD
+
+from hmic_graph import reason
+from hmic_graph.model import HmicError
+from hmic_graph.vocab import HMIC, ID
+
+FIXTURES = Path(__file__).parent / "data" / "shapes"
+needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="needs a Java runtime for HermiT")
+
+
+def base_graph() -> Graph:
+    prefixes = (FIXTURES / "_prefixes.ttl").read_text(encoding="utf-8")
+    return Graph().parse(data=prefixes + (FIXTURES / "base.ttl").read_text(encoding="utf-8"), format="turtle")
+
+
+def test_dates_are_retyped_into_the_owl2_datatype_map():
+    g = Graph()
+    s = URIRef("http://example.org/r")
+    g.add((s, HMIC.p1, Literal("2007-10", datatype=XSD.gYearMonth)))
+    g.add((s, HMIC.p2, Literal("2017-03-07", datatype=XSD.date)))
+    g.add((s, HMIC.p3, Literal("2015", datatype=XSD.gYear)))
+    out = reason.owl2_datatypes(g)
+    assert set(out.objects(s, None)) == {
+        Literal("2007-10-01T00:00:00", datatype=XSD.dateTime),
+        Literal("2017-03-07T00:00:00", datatype=XSD.dateTime),
+        Literal("2015-01-01T00:00:00", datatype=XSD.dateTime),
+    }
+
+
+def test_malformed_date_is_one_line_error():
+    g = Graph()
+    g.add((URIRef("http://example.org/r"), HMIC.p, Literal("October 2007", datatype=XSD.gYearMonth)))
+    with pytest.raises(HmicError, match="malformed gYearMonth"):
+        reason.owl2_datatypes(g)
+
+
+def test_reports_and_forces_are_declared_distinct():
+    from rdflib.collection import Collection
+
+    merged = reason.reasoning_input(base_graph())
+    groups = [set(Collection(merged, merged.value(n, OWL.distinctMembers)))
+              for n in merged.subjects(RDF.type, OWL.AllDifferent) if merged.value(n, OWL.distinctMembers)]
+    reports = {ID["report/essex-police-2007-10"], ID["report/essex-police-2017-03"]}
+    assert reports in groups
+    assert any(ID["force/essex-police"] in g and ID["force/kent-police"] in g for g in groups)
+
+
+def test_every_defined_class_is_labelled_and_commented():
+    classes = reason.describe_classes()
+    assert {"FollowedUpFinding", "AddressedFinding", "RecurringFinding", "LowestGradedJudgement",
+            "ForceWithLowestGrade", "ReinspectedForce", "SharedPartner"} <= set(classes)
+    assert all(classes.values())
+
+
+def test_missing_java_is_a_one_line_error(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(HmicError, match="needs a Java runtime"):
+        reason.java_executable()
+
+
+@needs_java
+def test_hermit_infers_defined_classes_on_the_base_graph(tmp_path):
+    result = reason.reason(base_graph(), out_dir=tmp_path)
+    assert result.consistent
+    inferred = set(result.inferred)
+    # Essex was graded Poor for domestic violence in 2007 and inspected again in 2016/17;
+    # its 2007 recommendation 1 was followed up (partly addressed) in 2017.
+    essex = ID["force/essex-police"]
+    assert (essex, RDF.type, HMIC.ForceWithLowestGrade) in inferred
+    assert (essex, RDF.type, HMIC.ReinspectedForce) in inferred
+    assert (ID["report/essex-police-2007-10/judgement/domestic-violence"], RDF.type,
+            HMIC.LowestGradedJudgement) in inferred
+    rec1 = ID["report/essex-police-2007-10/recommendation/1"]
+    assert (rec1, RDF.type, HMIC.FollowedUpFinding) in inferred
+    assert (rec1, RDF.type, HMIC.AddressedFinding) not in inferred  # partly addressed only
+    assert (ID["report/essex-police-2007-10/recommendation/2"], RDF.type, HMIC.FollowedUpFinding) not in inferred
+    written = Graph().parse(tmp_path / "inferred.ttl", format="turtle")
+    assert set(written) == inferred
+
+
+@needs_java
+def test_shared_partner_needs_two_distinct_forces():
+    g = base_graph()
+    partner = ID["org/essex-county-council"]
+    g.add((ID["force/kent-police"], RDF.type, HMIC.PoliceForce))
+    g.add((ID["force/kent-police"], HMIC.worksWith, partner))
+    result = reason.reason(g)
+    assert (partner, RDF.type, HMIC.SharedPartner) in set(result.inferred)
+
+
+@needs_java
+def test_inconsistent_data_is_reported_not_raised():
+    g = base_graph()
+    # A report is a prov:Entity, a force an organisation; hmic:aboutForce is functional, so
+    # one report about two forces declared different is a contradiction.
+    report = ID["report/essex-police-2007-10"]
+    g.add((report, HMIC.aboutForce, ID["force/kent-police"]))
+    g.add((ID["force/kent-police"], RDF.type, HMIC.PoliceForce))
+    result = reason.reason(g)
+    assert not result.consistent
+    assert result.explanation
+    assert result.exit_code == 1
