@@ -362,6 +362,99 @@ def trace(
         sys.stdout.write(render_text(timeline))
 
 
+# -- export, network, serve, push, site (outputs people use) ----------------------------------
+
+BuildDir = Annotated[Path, typer.Option("--build", "-b", help="Build directory holding the store.")]
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, trig or csv.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file (for csv: a directory of tables).")],
+    graph: Annotated[Optional[str], typer.Option("--graph", "-g", help="One named graph: a report id, ontology, taxonomy, links, or a graph IRI.")] = None,
+    build_dir: BuildDir = Path("out"),
+) -> None:
+    """Export the graph as Turtle, N-Triples, JSON-LD, TriG (a named graph per report) or CSV tables."""
+    from .export import export as run_export
+
+    try:
+        written = run_export(build_dir, fmt, output, graph)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    for path in written:
+        out.print(f"→ {path}", markup=False, soft_wrap=True)
+
+
+@app.command()
+def network(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for network.html, .png, .graphml, .gexf and metrics.")] = Path("out/network"),
+    force: Annotated[Optional[str], typer.Option("--force", help="Only this force's partnerships (force id or name).")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only partners of this kind (e.g. local-authority, health).")] = None,
+    min_weight: Annotated[int, typer.Option("--min-weight", help="Drop edges with fewer evidence quotes.")] = 1,
+    units: Annotated[bool, typer.Option("--units/--no-units", help="Also draw the forces' units.")] = False,
+    build_dir: BuildDir = Path("out"),
+) -> None:
+    """The partnership network: interactive offline HTML, PNG, GraphML, GEXF and a metrics table."""
+    from .network import build_network
+    from .store import open_store
+
+    try:
+        written, summary = build_network(open_store(build_dir), out_dir, force=force, kind=kind,
+                                         min_weight=min_weight, units=units)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    out.print(summary, markup=False, soft_wrap=True)
+    for path in written:
+        out.print(f"→ {path}", markup=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 7878,
+    build_dir: BuildDir = Path("out"),
+) -> None:
+    """A read-only SPARQL 1.1 endpoint over the build's store (Oxigraph server) until Ctrl-C."""
+    from .serve import serve_forever
+
+    try:
+        serve_forever(build_dir, port, announce=lambda text: out.print(text, markup=False, soft_wrap=True))
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query endpoint of the remote store (used to check the upload).")],
+    graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="Graph Store Protocol URL (default: the endpoint's /store for Oxigraph, else the endpoint).")] = None,
+    build_dir: BuildDir = Path("out"),
+) -> None:
+    """Upload every named graph to a remote store (SPARQL 1.1 Graph Store HTTP Protocol)."""
+    from .serve import push as run_push
+
+    try:
+        pushed = run_push(build_dir, endpoint, graph_store)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    for name, count in pushed.items():
+        out.print(f"{count:>7} triples → {name}", markup=False, soft_wrap=True)
+
+
+@app.command()
+def site(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the static site.")] = Path("out/site"),
+    build_dir: BuildDir = Path("out"),
+) -> None:
+    """A static HTML site: forces, grades over time, recommendations with follow-up, issues."""
+    from .site import build_site
+    from .store import open_store
+
+    try:
+        index = build_site(open_store(build_dir), out_dir)
+    except HmicError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"→ {index}", markup=False, soft_wrap=True)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
