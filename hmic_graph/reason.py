@@ -206,3 +206,38 @@ def describe_classes(ontology: Graph | None = None) -> dict[str, str]:
     """Defined class local name → its rdfs:comment, for printing."""
     g = ontology or Graph().parse(ONTOLOGY_DIR / "defined.ttl", format="turtle")
     return {str(c).rsplit("#", 1)[-1]: str(g.value(c, RDFS.comment) or "") for c in defined_classes(g)}
+
+
+_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual,
+          RDFS.Datatype)
+_BUILTIN = ("http://www.w3.org/2002/07/owl#", "http://www.w3.org/2000/01/rdf-schema#",
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2001/XMLSchema#")
+
+
+def dl_problems(ontology: Graph) -> list[str]:
+    """Structural OWL 2 DL checks (what makes Protégé/HermiT reject or pun a term): each IRI
+    declared with one kind only, properties used in axioms declared, object restrictions not
+    over datatype properties, every hmic term labelled and commented."""
+    problems: list[str] = []
+    kinds: dict[URIRef, set[URIRef]] = {}
+    for kind in _KINDS:
+        for term in ontology.subjects(RDF.type, kind):
+            if isinstance(term, URIRef):
+                kinds.setdefault(term, set()).add(kind)
+    for term, ks in sorted(kinds.items()):
+        entity_kinds = ks - {OWL.NamedIndividual}
+        if len(entity_kinds) > 1 or (OWL.NamedIndividual in ks and ks & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}):
+            problems.append(f"{term} is declared as {sorted(k.rsplit('#', 1)[-1] for k in ks)} (punning)")
+    for r in ontology.subjects(OWL.onProperty, None):
+        prop = ontology.value(r, OWL.onProperty)
+        if isinstance(prop, URIRef) and not str(prop).startswith(_BUILTIN) and prop not in kinds:
+            problems.append(f"{prop} is used in a restriction but not declared")
+        if (r, OWL.someValuesFrom, None) in ontology and OWL.DatatypeProperty in kinds.get(prop, set()):
+            if isinstance(ontology.value(r, OWL.someValuesFrom), URIRef) and OWL.Class in kinds.get(ontology.value(r, OWL.someValuesFrom), set()):
+                problems.append(f"{prop} is a datatype property restricted to a class")
+    for term, ks in sorted(kinds.items()):
+        if str(term).startswith(str(HMIC)) and ks & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}:
+            for what, prop in (("label", RDFS.label), ("comment", RDFS.comment)):
+                if ontology.value(term, prop) is None:
+                    problems.append(f"{term} has no rdfs:{what}")
+    return problems

@@ -111,3 +111,53 @@ def test_inconsistent_data_is_reported_not_raised():
     assert not result.consistent
     assert result.explanation
     assert result.exit_code == 1
+
+
+# -- the ontology itself: OWL 2 DL shape, labels, documentation ---------------------------
+
+def test_ontology_has_no_dl_problems_and_every_term_is_documented():
+    from hmic_graph.docs import ontology_graph
+
+    assert reason.dl_problems(ontology_graph()) == []
+
+
+def test_dl_check_catches_punning_and_missing_comment():
+    g = Graph().parse(data="""
+        @prefix hmic: <https://w3id.org/hmic-graph/ontology#> .
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        hmic:Thing a owl:Class , owl:ObjectProperty ; rdfs:label "thing" ; rdfs:comment "x" .
+        hmic:Other a owl:Class ; rdfs:label "other" .
+    """, format="turtle")
+    problems = reason.dl_problems(g)
+    assert any("Thing" in p and "punning" in p for p in problems)
+    assert any("Other has no rdfs:comment" in p for p in problems)
+
+
+def test_generated_docs_list_every_class_and_property(tmp_path):
+    from hmic_graph import docs
+
+    g = docs.ontology_graph()
+    page = docs.make_docs(tmp_path).read_text(encoding="utf-8")
+    terms = [t for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+             for t in g.subjects(RDF.type, kind) if str(t).startswith(str(HMIC))]
+    assert len(terms) > 40
+    missing = [t for t in terms if str(t) not in page]
+    assert missing == []
+    for name in ("InspectionReport", "FollowedUpFinding", "SharedPartner"):
+        assert name in page
+
+
+def test_built_in_docs_renderer_lists_every_class():
+    from hmic_graph import docs
+
+    g = docs.ontology_graph()
+    page = docs.simple_html(g)
+    for cls in g.subjects(RDF.type, OWL.Class):
+        if str(cls).startswith(str(HMIC)):
+            assert f"hmic:{str(cls).rsplit('#', 1)[-1]}" in page
+
+
+def test_committed_docs_exist():
+    index = Path(__file__).parent.parent / "docs" / "ontology" / "index.html"
+    assert index.exists() and "FollowedUpFinding" in index.read_text(encoding="utf-8")
