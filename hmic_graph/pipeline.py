@@ -33,7 +33,7 @@ from .cache import CACHE_DIR_NAME, build_lock, extract_many, file_sha256, prune
 from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, Report
 from .rdf import links_graph, new_graph, report_graph
-from .serialize import atomic_write, ntriples_lines, turtle_from_ntriples
+from .serialize import atomic_write, ntriples_lines, turtle_chunks
 from .store import load_build
 
 INPUT_SUFFIXES = {".txt", ".pdf"}
@@ -250,14 +250,16 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     links_lines = ntriples_lines(links, sort=False)
 
     step(2, "writing graph.ttl and the store")
-    # Text first, before anything is written: a failure here changes nothing.
-    text, result.triples = turtle_from_ntriples(
-        chain.from_iterable([*(lines[rid] for rid in sorted(lines)), links_lines]))
-    result.store_path = load_build(out_dir, lines, links_lines, resources.ontology_files())
+    # graph.ttl is streamed into a temporary file and renamed when complete (atomic_write),
+    # so a failure leaves the previous graph.ttl; the store is swapped in only after that.
+    stats: dict[str, int] = {}
     result.graph_path = out_dir / GRAPH_FILE
-    atomic_write(result.graph_path, text)
+    atomic_write(result.graph_path, turtle_chunks(
+        chain.from_iterable([*(lines[rid] for rid in sorted(lines)), links_lines]), stats=stats))
+    result.triples = stats["triples"]
+    result.store_path = load_build(out_dir, lines, links_lines, resources.ontology_files())
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
-    del text, lines
+    del lines
 
     step(3, "validating")
     if validate_build is not None:

@@ -127,10 +127,19 @@ _RDF_TYPE_IRI = str(RDF.type)
 
 def turtle_from_ntriples(lines: Iterable[str], prefixes: dict[str, str] | None = None) -> tuple[str, int]:
     """Sorted Turtle (as turtle_text writes it) from N-Triples lines as ntriples_lines writes
-    them, and the number of distinct triples.
+    them, and the number of distinct triples."""
+    stats: dict[str, int] = {}
+    text = "".join(turtle_chunks(lines, prefixes, stats))
+    return text, stats["triples"]
+
+
+def turtle_chunks(lines: Iterable[str], prefixes: dict[str, str] | None = None,
+                  stats: dict[str, int] | None = None) -> Iterator[str]:
+    """Sorted Turtle from N-Triples lines, one subject block at a time (for atomic_write).
 
     Works on strings alone, so a build can drop each report's rdflib graph as soon as its
-    lines are written: strings take a fraction of the memory of an rdflib graph.
+    lines are written, and never holds the whole Turtle text. When the last chunk has been
+    yielded, ``stats['triples']`` is the number of distinct triples written.
     """
     prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
     terms = _Terms(prefixes)
@@ -151,18 +160,18 @@ def turtle_from_ntriples(lines: Iterable[str], prefixes: dict[str, str] | None =
             continue
         subject, predicate, rest = line.split(" ", 2)
         by_subject[subject][predicate[1:-1]].add(compact(rest[:-2].rstrip()))
-    out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
-    out.append("")
+    yield "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
     count = 0
     for subject in sorted(by_subject, key=lambda t: (t.startswith("_:"), t[1:-1] if t.startswith("<") else t)):
-        preds = by_subject[subject]
+        preds = by_subject.pop(subject)  # released as written
         blocks = []
         for predicate in sorted(preds, key=lambda p: (p != _RDF_TYPE_IRI, p)):
             ptext = "a" if predicate == _RDF_TYPE_IRI else terms.iri(predicate)
             count += len(preds[predicate])
             blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[predicate])))
-        out.append(compact(subject) + "\n" + " ;\n".join(blocks) + " .\n")
-    return "\n".join(out), count
+        yield "\n" + compact(subject) + "\n" + " ;\n".join(blocks) + " .\n"
+    if stats is not None:
+        stats["triples"] = count
 
 
 def _umask() -> int:

@@ -94,14 +94,21 @@ def test_failed_build_leaves_previous_graph_intact(tmp_path, fake_extractor, mon
     pipeline.build([inputs], out)
     before = (out / "graph.ttl").read_bytes()
 
-    def broken_turtle(lines):
-        raise RuntimeError("disk full")
+    def broken_turtle(lines, stats=None):
+        yield "@prefix hmic: <https://w3id.org/hmic-graph/ontology#> .\n"
+        raise RuntimeError("disk full")  # half way through writing graph.ttl
 
-    monkeypatch.setattr(pipeline, "turtle_from_ntriples", broken_turtle)
+    monkeypatch.setattr(pipeline, "turtle_chunks", broken_turtle)
     with pytest.raises(RuntimeError):
         pipeline.build([inputs / "b_kent.txt"], out)
     assert (out / "graph.ttl").read_bytes() == before
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".store")]
+    from hmic_graph import vocab
+    from hmic_graph.store import graph_names, open_store
+
+    # The store was not swapped either: it still holds the earlier build's two reports.
+    names = graph_names(open_store(out))
+    assert str(vocab.report_graph_name("essex-police-2007-10")) in names
 
 
 def test_atomic_write_never_leaves_half_a_file(tmp_path):
