@@ -190,3 +190,23 @@ def test_pdf_records_carry_hmic_page_in_the_graph(pdf_2007) -> None:
     # The same report from text has lines but no pages.
     text_graph = report_graph(extract_report(read_document(ESSEX_2007)))
     assert not list(text_graph.subject_objects(HMIC.page))
+
+
+def test_build_from_pdf_gives_the_graph_of_the_text(pdf_dir: Path, tmp_path: Path) -> None:
+    """`build` on the PDF: same recommendations (numbers and words) as on the text, with pages."""
+    from rdflib import Graph
+
+    from hmic_graph.pipeline import build
+    from hmic_graph.vocab import HMIC
+
+    def recommendations(graph: Graph) -> set[tuple[int, str]]:
+        return {(int(graph.value(node, HMIC.recommendationNumber)), _norm(str(graph.value(node, HMIC.text))))
+                for node in graph.subjects(HMIC.recommendationNumber)}
+
+    from_pdf = build([pdf_dir / "essex-2007.pdf"], tmp_path / "pdf", validate=False)
+    assert [r.info.report_id for r in from_pdf.reports] == ["essex-police-2007-10"]
+    pdf_graph = Graph().parse(tmp_path / "pdf" / "graph.ttl")
+    from_text = extract_report(read_document(ESSEX_2007)).findings_of("recommendation")
+    assert len(recommendations(pdf_graph)) == 11
+    assert recommendations(pdf_graph) == {(f.number, _norm(f.text)) for f in from_text}
+    assert {int(p) for p in pdf_graph.objects(None, HMIC.page)} >= {1, 30}
