@@ -55,7 +55,8 @@ class Browser:
     def open(self, path_or_url: str | Path) -> None:
         url = str(path_or_url)
         if not url.startswith(("http://", "https://", "file://")):
-            url = Path(url).resolve().as_uri()
+            path, hash_, fragment = url.partition("#")
+            url = Path(path).resolve().as_uri() + hash_ + fragment
         self.driver.get(url)
 
     def console_errors(self) -> list[str]:

@@ -123,3 +123,19 @@ def test_graph_option_accepts_full_iri(sample_build_dir):
     store = open_store(sample_build_dir)
     assert ex.graph_iri(store, str(vocab.GRAPH_TAXONOMY)) == URIRef(str(vocab.GRAPH_TAXONOMY))
     assert ex.graph_iri(store, ESSEX_2007) == vocab.report_graph_name(ESSEX_2007)
+
+
+def test_cli_export_writes_files_and_reports_errors_in_one_line(sample_build_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from hmic_graph.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "essex.nt"
+    result = runner.invoke(app, ["export", "--format", "nt", "--graph", ESSEX_2007, "-o", str(out),
+                                 "--build", str(sample_build_dir)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").count(" .\n") > 1000
+    bad = runner.invoke(app, ["export", "--format", "ttl", "--graph", "nowhere", "-o", str(tmp_path / "x.ttl"),
+                              "--build", str(sample_build_dir)])
+    assert bad.exit_code == 1 and "no such graph" in bad.output and "Traceback" not in bad.output

@@ -126,3 +126,18 @@ def test_html_works_offline_in_chromium_and_tooltips_name_the_node(network_dir, 
     assert "kind: police force" in tooltip
     assert any(name in tooltip for name in ("Essex Police", "Hertfordshire Constabulary", "Cheshire Constabulary",
                                              "Norfolk Constabulary", "Kent Police"))
+
+
+def test_cli_network_with_filters(sample_build_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from hmic_graph.cli import app
+
+    result = CliRunner().invoke(app, ["network", "--force", "essex-police", "--kind", "local authority",
+                                      "--out", str(tmp_path), "--build", str(sample_build_dir)])
+    assert result.exit_code == 0, result.output
+    assert "1 force(s)" in result.output
+    g = nx.read_graphml(tmp_path / "network.graphml")
+    assert {d["kind"] for n, d in g.nodes(data=True) if n != ESSEX} == {"local authority"}
+    for name in ("network.html", "network.png", "network.gexf", "metrics.csv", "shared-partners.csv"):
+        assert (tmp_path / name).stat().st_size > 0

@@ -123,3 +123,13 @@ def test_pages_render_offline_and_links_work_in_chromium(site_dir, browser, tmp_
     assert browser.driver.find_elements(By.CSS_SELECTOR, "article.finding")
     assert browser.console_errors() == []
     assert browser.external_requests() == []
+
+
+def test_cli_site(sample_build_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from hmic_graph.cli import app
+
+    result = CliRunner().invoke(app, ["site", "--out", str(tmp_path), "--build", str(sample_build_dir)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "index.html").exists() and (tmp_path / "force" / "norfolk-constabulary.html").exists()
