@@ -161,3 +161,33 @@ def test_built_in_docs_renderer_lists_every_class():
 def test_committed_docs_exist():
     index = Path(__file__).parent.parent / "docs" / "ontology" / "index.html"
     assert index.exists() and "FollowedUpFinding" in index.read_text(encoding="utf-8")
+
+
+@needs_java
+def test_cli_reason_prints_consistency_and_memberships(tmp_path):
+    from typer.testing import CliRunner
+
+    from hmic_graph.cli import app
+
+    graph = tmp_path / "graph.ttl"
+    base_graph().serialize(graph, format="turtle")
+    result = CliRunner().invoke(app, ["reason", str(graph)])
+    assert result.exit_code == 0, result.output
+    assert "consistent" in result.output
+    assert "ForceWithLowestGrade" in result.output
+    assert (tmp_path / "inferred.ttl").exists()
+
+
+@needs_java
+@pytest.mark.slow
+def test_hermit_on_the_full_sample_graph(sample_build_dir, tmp_path):
+    """The whole sample build is consistent; Essex (graded Poor for domestic violence in
+    2007, inspected again in 2016) is inferred re-inspected and lowest-graded."""
+    result = reason.reason(sample_build_dir / "graph.ttl", out_dir=tmp_path)
+    assert result.consistent, result.explanation
+    inferred = set(result.inferred)
+    essex = ID["force/essex-police"]
+    assert (essex, RDF.type, HMIC.ReinspectedForce) in inferred
+    assert (essex, RDF.type, HMIC.ForceWithLowestGrade) in inferred
+    assert result.counts().get("FollowedUpFinding", 0) >= 1
+    assert result.counts().get("SharedPartner", 0) >= 1

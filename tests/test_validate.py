@@ -1,0 +1,122 @@
+"""Validation of real builds: the sample graph conforms, output files are standard and
+reproducible, the CLI's exit codes follow violations (not warnings)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.namespace import RDF
+from typer.testing import CliRunner
+
+from hmic_graph import validate
+from hmic_graph.cli import app
+from hmic_graph.vocab import SH
+
+FIXTURES = Path(__file__).parent / "data" / "shapes"
+
+
+@pytest.fixture(scope="module")
+def sample_validation(sample_build_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation")
+    return validate.validate_graph_file(sample_build_dir / "graph.ttl", out), out
+
+
+def test_sample_graph_conforms(sample_validation):
+    result, _ = sample_validation
+    assert result.conforms, result.text
+    assert result.units == 5  # the five sample reports, each validated on its own
+
+
+def test_results_graph_is_a_standard_shacl_report(sample_validation):
+    result, out = sample_validation
+    g = Graph().parse(out / "validation.ttl", format="turtle")
+    (report,) = g.subjects(RDF.type, SH.ValidationReport)
+    assert g.value(report, SH.conforms) == Literal(True)
+    assert len(list(g.objects(report, SH.result))) == len(result.warnings) + len(result.infos)
+    text = (out / "validation.txt").read_text(encoding="utf-8")
+    assert text.startswith("SHACL validation: CONFORMS")
+
+
+def fixture_file(tmp_path: Path, *names: str) -> Path:
+    prefixes = (FIXTURES / "_prefixes.ttl").read_text(encoding="utf-8")
+    g = Graph()
+    for name in ("base.ttl", *names):
+        g.parse(data=prefixes + (FIXTURES / name).read_text(encoding="utf-8"), format="turtle")
+    path = tmp_path / "graph.ttl"
+    g.serialize(path, format="turtle")
+    return path
+
+
+def test_validation_output_is_reproducible(tmp_path):
+    graph = fixture_file(tmp_path, "NationalDistributionShape.fail.ttl", "GradeAgreementShape.fail.ttl")
+    first = validate.validate_graph_file(graph, tmp_path / "a")
+    second = validate.validate_graph_file(graph, tmp_path / "b", workers=1)
+    for name in ("validation.ttl", "validation.txt"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert len(first.violations) == 3 and len(first.warnings) == 1
+    assert second.text == first.text
+
+
+def test_cli_validate_exit_code_is_one_on_violations(tmp_path):
+    graph = fixture_file(tmp_path, "FindingShape.fail.ttl")
+    result = CliRunner().invoke(app, ["validate", str(graph)])
+    assert result.exit_code == 1
+    assert "DOES NOT CONFORM" in result.output
+    assert "Finding  [hmsh:FindingShape]" in result.output
+    assert "lines 871" in result.output
+
+
+def test_cli_validate_exit_code_is_zero_with_only_warnings(tmp_path):
+    graph = fixture_file(tmp_path, "GradeAgreementShape.fail.ttl")
+    result = CliRunner().invoke(app, ["validate", str(graph), "--out", str(tmp_path / "v")])
+    assert result.exit_code == 0, result.output
+    assert "1 warning(s)" in result.output
+    assert "prints grade Fair but the summary table prints Good" in result.output
+    assert (tmp_path / "v" / "validation.ttl").exists()
+
+
+def test_cli_validate_missing_graph_is_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "nope.ttl")])
+    assert result.exit_code == 1
+    assert "no such graph file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_graph_is_one_line(tmp_path):
+    bad = tmp_path / "graph.ttl"
+    bad.write_text("this is not turtle .", encoding="utf-8")
+    with pytest.raises(validate.HmicError, match="cannot read RDF"):
+        validate.validate_graph_file(bad)
+
+
+def test_parallel_and_single_process_agree(sample_build_dir):
+    data = Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+    # Break one sample finding so both paths have something to report.
+    finding = next(s for s in data.subjects(RDF.type, validate.HMIC.Recommendation))
+    data.add((finding, validate.HMIC.text, Literal("Too short.")))
+    parallel = validate.validate_build(data, workers=2)
+    single = validate.validate_build(data, workers=1)
+    assert parallel.units == single.units == 5
+    assert parallel.text == single.text
+    assert not parallel.conforms
+    assert re.search(r"FindingShape", parallel.text)
+
+
+def test_split_by_report_keeps_each_report_apart(sample_build_dir):
+    data = Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+    units = validate.split_by_report(data)
+    reports = [k for k in units if k != validate.OTHER_UNIT]
+    assert len(reports) == 5
+    essex_2007 = units["https://w3id.org/hmic-graph/id/report/essex-police-2007-10"]
+    subjects = {str(s) for s in essex_2007.subjects()}
+    assert not any(s.startswith("https://w3id.org/hmic-graph/id/report/essex-police-2017-03") for s in subjects)
+    # Shared nodes the report points at come along (its force, its grades).
+    assert "https://w3id.org/hmic-graph/id/force/essex-police" in subjects
+    # Every triple is validated somewhere.
+    covered = Graph()
+    for g in units.values():
+        covered += g
+    assert len(covered) == len(data)
