@@ -27,6 +27,7 @@ MEDIA_TYPE = "application/pdf"
 # Top and bottom bands of a page where running headers, footers and page numbers live.
 _MARGIN_BAND = 0.085
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_END = re.compile(r"[.!?:;][)\]’'\"”]?\s*$")
 
 
 @dataclass
@@ -145,21 +146,27 @@ def lines_from_pages(pages) -> list[Line]:
 
     physical: list[Line] = []
     geometry: dict[int, _Row] = {}
-    previous: _Row | None = None
+    last_body: _Row | None = None
     for row in rows:
         # Only margins hold furniture: a date or number inside the text column is content
         # (a wrapped '... to 31 / March 2015' must not lose its last line).
         furniture = _is_furniture(row, repeated)
-        if previous is not None and (
-            previous.page != row.page or row.bottom - previous.bottom > leading + max(2.0, 0.15 * leading)
-        ):
-            # A new page starts a new block, as page furniture does in the sample layout;
-            # paragraphs() re-joins a sentence that runs on.
-            physical.append(Line(number=len(physical) + 1, text="", page=row.page))
+        if not furniture and last_body is not None:
+            if last_body.page != row.page:
+                # A paragraph running over the page break stays one block: its last row on
+                # the page is full and stops mid-sentence. A full row ending a sentence may
+                # end its paragraph too, so then the new page starts a new block.
+                runs_on = _fills(last_body, row.text, column_right) and not _SENTENCE_END.search(last_body.text)
+                new_block = not runs_on or is_item(row.text)
+            else:
+                new_block = row.bottom - last_body.bottom > leading + max(2.0, 0.15 * leading)
+            if new_block:
+                physical.append(Line(number=len(physical) + 1, text="", page=row.page))
         line = Line(number=len(physical) + 1, text=row.text, page=row.page, furniture=furniture)
         physical.append(line)
         geometry[line.number] = row
-        previous = row
+        if not furniture:
+            last_body = row
 
     def opens_block(line: Line) -> bool:
         before = physical[line.number - 2] if line.number >= 2 else None
@@ -171,12 +178,18 @@ def lines_from_pages(pages) -> list[Line]:
         if geometry[nxt.number].x0 < row.x0 - 2 and not (opens_block(line) and not is_item(line.text)):
             # Text moving left ends an indented item; only a first-line indent may do that.
             return False
-        # The row's mean advance counts narrow spaces; letters run about 1.4 times wider.
-        char_width = 1.4 * (row.x1 - row.x0) / max(len(row.text), 1)
-        word = first_word(nxt.text)
-        return row.x1 + char_width * (len(word) + 1) > column_right
+        return _fills(row, nxt.text, column_right)
 
     return unwrap(physical, wraps)
+
+
+def _fills(row: _Row, next_text: str, column_right: float) -> bool:
+    """Is ``row`` full: would the first word of ``next_text`` have overflowed it?"""
+    if "\t" in row.text or "\t" in next_text:
+        return False
+    # The row's mean advance counts narrow spaces; letters run about 1.4 times wider.
+    char_width = 1.4 * (row.x1 - row.x0) / max(len(row.text), 1)
+    return row.x1 + char_width * (len(first_word(next_text)) + 1) > column_right
 
 
 def read_pdf(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
