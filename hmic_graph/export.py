@@ -24,6 +24,7 @@ from . import vocab
 from .model import HmicError
 from .resources import DATA
 from .serialize import atomic_write, ntriples_lines, turtle_text
+from .sparql import load as sparql
 from .store import open_store, select, to_rdflib
 
 RDF_FORMATS = ("ttl", "nt", "jsonld", "trig")
@@ -143,30 +144,9 @@ def rdf_text(store: ox.Store, fmt: str, graph: str | None = None) -> str:
 
 # -- CSV tables -----------------------------------------------------------------------------
 
-FINDINGS_QUERY = """
-SELECT DISTINCT ?force ?forceName ?report ?issued ?finding ?kind ?number ?area ?text ?lineStart ?lineEnd
-                ?later ?laterIssued ?status ?confidence WHERE {
-  ?finding hmic:inReport ?report ; hmic:text ?text ; a ?class .
-  VALUES (?class ?kind) { (hmic:Recommendation "recommendation") (hmic:AreaForImprovement "area for improvement")
-                          (hmic:CauseOfConcern "cause of concern") }
-  ?report hmic:aboutForce ?force ; dcterms:issued ?issued .
-  ?force skos:prefLabel ?forceName .
-  OPTIONAL { ?finding hmic:recommendationNumber ?number }
-  OPTIONAL { ?finding hmic:inArea/skos:prefLabel ?area }
-  OPTIONAL { ?finding hmic:lineStart ?lineStart ; hmic:lineEnd ?lineEnd }
-  OPTIONAL { ?fu hmic:followUpOf ?finding ; hmic:assessedIn ?later ; hmic:followUpStatus ?status .
-             ?later dcterms:issued ?laterIssued .
-             OPTIONAL { ?fu hmic:confidence ?confidence } }
-}"""
+FINDINGS_QUERY = "export-findings"
 
-JUDGEMENTS_QUERY = """
-SELECT DISTINCT ?force ?forceName ?report ?issued ?programme ?judgement ?area ?grade ?lineStart ?lineEnd WHERE {
-  ?judgement a hmic:Judgement ; hmic:inReport ?report ; hmic:inArea/skos:prefLabel ?area .
-  ?report hmic:aboutForce ?force ; dcterms:issued ?issued ; hmic:programme/rdfs:label ?programme .
-  ?force skos:prefLabel ?forceName .
-  OPTIONAL { ?judgement hmic:grade/skos:prefLabel ?grade }
-  OPTIONAL { ?judgement hmic:lineStart ?lineStart ; hmic:lineEnd ?lineEnd }
-}"""
+JUDGEMENTS_QUERY = "export-judgements"
 
 STATUS_LABEL = {str(iri): key for key, iri in vocab.FOLLOW_UP_STATUS.items()}
 
@@ -184,7 +164,7 @@ def _cell(value: object) -> str:
 
 def findings_rows(store: ox.Store) -> list[dict[str, str]]:
     rows = []
-    for r in select(store, FINDINGS_QUERY):
+    for r in select(store, sparql(FINDINGS_QUERY)):
         rows.append({
             "force": _cell(r["forceName"]),
             "report": _local_id(r["report"], "report"),
@@ -211,7 +191,7 @@ def _ordinal(iri: str) -> int:
 
 def judgements_rows(store: ox.Store) -> list[dict[str, str]]:
     rows = []
-    for r in select(store, JUDGEMENTS_QUERY):
+    for r in select(store, sparql(JUDGEMENTS_QUERY)):
         rows.append({
             "force": _cell(r["forceName"]),
             "report": _local_id(r["report"], "report"),

@@ -21,31 +21,12 @@ import pyoxigraph as ox
 from . import vocab
 from .model import HmicError
 from .serialize import atomic_write
+from .sparql import load as sparql
 from .store import select
 
-PARTNERSHIPS_QUERY = """
-SELECT ?partnership ?force ?forceName ?partner ?partnerName ?kind ?kindName ?isForce ?report ?issued
-       (COUNT(DISTINCT ?quote) AS ?quotes) WHERE {
-  ?partnership a hmic:Partnership ; hmic:force ?force ; hmic:partner ?partner ; hmic:inReport ?report .
-  ?report dcterms:issued ?issued .
-  ?force skos:prefLabel ?forceName .
-  ?partner rdfs:label ?partnerName .
-  OPTIONAL { ?partner hmic:partnerKind ?kind . ?kind skos:prefLabel ?kindName }
-  OPTIONAL { ?partnership hmic:partnershipEvidence ?quote }
-  BIND(EXISTS { ?partner a hmic:PoliceForce } AS ?isForce)
-}
-GROUP BY ?partnership ?force ?forceName ?partner ?partnerName ?kind ?kindName ?isForce ?report ?issued
-"""
+PARTNERSHIPS_QUERY = "network-partnerships"
 
-UNITS_QUERY = """
-SELECT ?unit ?unitName ?force ?forceName ?report ?issued (COUNT(DISTINCT ?mention) AS ?mentions) WHERE {
-  ?unit a hmic:Unit ; org:unitOf ?force ; rdfs:label ?unitName .
-  ?force skos:prefLabel ?forceName .
-  ?mention hmic:mentionOf ?unit ; hmic:inReport ?report .
-  ?report dcterms:issued ?issued .
-}
-GROUP BY ?unit ?unitName ?force ?forceName ?report ?issued
-"""
+UNITS_QUERY = "network-units"
 
 FORCE_TYPE = "police force"
 PARTNER_TYPE = "partner organisation"
@@ -81,7 +62,7 @@ def partnership_graph(store: ox.Store, force: str | None = None, kind: str | Non
     Edge attributes: weight (evidence quotes), evidence (same), reports, years (';'-joined so
     GraphML and GEXF can hold them).
     """
-    rows = select(store, PARTNERSHIPS_QUERY)
+    rows = select(store, sparql(PARTNERSHIPS_QUERY))
     if force is not None and not any(_matches_force(str(r["force"]), str(r["forceName"]), force) for r in rows):
         known = sorted({_slug_of(str(r["force"])) for r in rows})
         raise HmicError(force, "no partnerships for this force; forces with partnerships: " + ", ".join(known))
@@ -113,7 +94,7 @@ def partnership_graph(store: ox.Store, force: str | None = None, kind: str | Non
         e["reports"].add(_slug_of(str(r["report"])))
         e["years"].add(_year(r["issued"]))
     if units:
-        for r in select(store, UNITS_QUERY):
+        for r in select(store, sparql(UNITS_QUERY)):
             force_iri, unit_iri = str(r["force"]), str(r["unit"])
             if force is not None and not _matches_force(force_iri, str(r["forceName"]), force):
                 continue

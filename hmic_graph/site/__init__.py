@@ -4,7 +4,7 @@ Pages: an index of forces; per force, grades over time, every formal finding wit
 follow-up status (a badge) and evidence quotes with report and lines, and the force's
 partnership network (a picture plus a table); per issue, which forces were told what.
 Plain HTML and CSS from the templates beside this file; no scripts, works offline.
-Data comes from the store through the SPARQL files in queries/.
+Data comes from the store through hmic_graph/sparql/site-*.rq.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from .. import vocab
 from ..model import HmicError
 from ..serialize import atomic_write
+from ..sparql import load as sparql
 from ..store import select
 
 HERE = Path(__file__).resolve().parent
-QUERY_DIR = HERE / "queries"
 TEMPLATE_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 
@@ -38,7 +38,7 @@ STATUS_LABEL = {"addressed": "Addressed", "partly-addressed": "Partly addressed"
 
 
 def query(store: ox.Store, name: str) -> list[dict]:
-    return select(store, (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8"))
+    return select(store, sparql(f"site-{name}"))
 
 
 def _slug(iri: object) -> str:
