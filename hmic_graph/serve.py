@@ -14,6 +14,7 @@ import json
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -53,14 +54,19 @@ def start_server(location: Path, port: int, read_only: bool = True) -> subproces
     location = Path(location)
     command = [oxigraph_binary(), "serve-read-only" if read_only else "serve", "--location", str(location),
                "--bind", f"{HOST}:{port}", "--union-default-graph"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # stderr to a file, not a pipe: a long-running server must never block on a full pipe.
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc.stderr_log = log  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                problem = (proc.stderr.read() if proc.stderr else "").strip().splitlines()
-                raise HmicError(str(location), "the Oxigraph server stopped: "
-                                + (problem[-1] if problem else f"exit {proc.returncode}"))
+                log.seek(0)
+                # The first 'Error:' line says why; the Rust backtrace after it does not.
+                lines = [ln.strip() for ln in log.read().splitlines() if ln.strip()]
+                reason = next((ln for ln in lines if ln.startswith("Error")), lines[0] if lines else f"exit {proc.returncode}")
+                raise HmicError(str(location), f"the Oxigraph server stopped: {reason}")
             try:
                 sparql_select(endpoint_url(port), "ASK {}", timeout=2)
                 return proc
@@ -80,8 +86,9 @@ def stop_server(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
-    if proc.stderr:
-        proc.stderr.close()
+    log = getattr(proc, "stderr_log", None)
+    if log is not None:
+        log.close()
 
 
 def serve_forever(build_dir: Path, port: int, announce: Callable[[str], None] = print) -> None:

@@ -118,3 +118,8 @@ def test_cli_serve_on_missing_build_is_one_line(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "no store here" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_server_that_cannot_start_says_why(tmp_path):
+    with pytest.raises(HmicError, match="Oxigraph server stopped: Error.*No such file"):
+        serve.start_server(tmp_path / "no-store-here", serve.free_port())
