@@ -165,6 +165,8 @@ def reason_command(
     out.print(table)
     if result.inferred_path is not None:
         out.print(f"{len(result.inferred)} inferred triples → {result.inferred_path}", markup=False, soft_wrap=True)
+    if result.stored:
+        out.print("→ the build's store, named graph id/graph/inferred", markup=False)
 
 
 # -- extract -----------------------------------------------------------------------------

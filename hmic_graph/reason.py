@@ -8,8 +8,9 @@ fail with UnsupportedDatatypeException, so the reasoning copy retypes those lite
 ``xsd:dateTime`` (the first instant of the day, month or year: same order, same meaning for
 publication dates). The graph itself is never changed.
 
-The inferred memberships are written to ``DIR/inferred.ttl`` (the store's
-``id/graph/inferred``), one ``rdf:type`` triple per node and defined class.
+The inferred memberships are written to ``DIR/inferred.ttl`` and, when DIR holds a build's
+store, into its named graph ``id/graph/inferred``: one ``rdf:type`` triple per node and
+defined class.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 from .model import HmicError
 from .resources import ONTOLOGY_DIR
 from .serialize import atomic_write, turtle_text
-from .vocab import HMIC, ID
+from .vocab import GRAPH_INFERRED, HMIC, ID
 
 INFERRED_FILE = "inferred.ttl"
 DEFAULT_GRAPH = Path("out") / "graph.ttl"
@@ -56,6 +57,7 @@ class ReasoningResult:
     seconds: float = 0.0
     individuals: int = 0
     inferred_path: Path | None = None
+    stored: bool = False  # also loaded into the build's store (graph id/graph/inferred)
 
     def counts(self) -> dict[str, int]:
         """Defined class (local name) → how many nodes were inferred to be in it."""
@@ -186,7 +188,26 @@ def reason(source: Path | str | Graph | None = None, out_dir: Path | None = None
     if target is not None:
         result.inferred_path = target / INFERRED_FILE
         atomic_write(result.inferred_path, turtle_text(inferred))
+        result.stored = store_inferred(target, inferred)
     return result
+
+
+def store_inferred(build_dir: Path, inferred: Graph) -> bool:
+    """Replace the store's id/graph/inferred with ``inferred`` when ``build_dir`` has a store,
+    so queries see the inferred types; False when there is no store there."""
+    import pyoxigraph as ox
+
+    from .store import STORE_DIRNAME, open_store, to_ox
+
+    if not (Path(build_dir) / STORE_DIRNAME).exists():
+        return False
+    store = open_store(build_dir, read_only=False)
+    name = ox.NamedNode(str(GRAPH_INFERRED))
+    if name in set(store.named_graphs()):
+        store.clear_graph(name)
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in inferred)
+    store.flush()
+    return True
 
 
 def _load(source: Path | str | Graph | None) -> tuple[Graph, Path | None]:

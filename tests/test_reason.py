@@ -191,3 +191,23 @@ def test_hermit_on_the_full_sample_graph(sample_build_dir, tmp_path):
     assert (essex, RDF.type, HMIC.ForceWithLowestGrade) in inferred
     assert result.counts().get("FollowedUpFinding", 0) >= 1
     assert result.counts().get("SharedPartner", 0) >= 1
+
+
+@needs_java
+def test_inferred_types_are_queryable_in_the_build_store(tmp_path):
+    """reason next to a build's store loads the inferences into id/graph/inferred."""
+    import pyoxigraph as ox
+
+    from hmic_graph.store import open_store, select
+    from hmic_graph.vocab import GRAPH_INFERRED
+
+    store = ox.Store(str(tmp_path / "store"))
+    store.flush()
+    del store
+    graph = tmp_path / "graph.ttl"
+    base_graph().serialize(graph, format="turtle")
+    result = reason.reason(graph)
+    assert result.stored
+    rows = select(open_store(tmp_path), f"SELECT ?f WHERE {{ GRAPH <{GRAPH_INFERRED}> "
+                                        f"{{ ?f a <{HMIC.ForceWithLowestGrade}> }} }}")
+    assert [str(r["f"]) for r in rows] == [str(ID["force/essex-police"])]
