@@ -120,3 +120,24 @@ def test_split_by_report_keeps_each_report_apart(sample_build_dir):
     for g in units.values():
         covered += g
     assert len(covered) == len(data)
+
+
+def test_sample_national_tables_add_up_to_43_and_agree_across_forces(sample_build_dir):
+    """Read by hand: every 2007 national distribution sums to the 43 forces; the four 2007
+    reports print the same national table. One misread cell is caught by two shapes."""
+    data = Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+    totals = {}
+    for j in data.subjects(RDF.type, validate.HMIC.Judgement):
+        cells = list(data.objects(j, validate.HMIC.nationalCount))
+        if cells:
+            totals[j] = sum(int(data.value(c, validate.HMIC.forceCount)) for c in cells)
+    assert len(totals) >= 4 * 6 and set(totals.values()) == {43}
+
+    herts = next(j for j in totals if "hertfordshire" in str(j) and "child-abuse" in str(j))
+    cell = next(c for c in data.objects(herts, validate.HMIC.nationalCount) if str(c).endswith("/good"))
+    data.set((cell, validate.HMIC.forceCount, Literal(18)))  # printed 17
+    result = validate.validate_build(data, workers=1)
+    shapes = {p.shape.rsplit("#", 1)[-1] for p in result.violations + result.warnings}
+    assert {"NationalDistributionShape", "NationalDistributionAgreementShape"} <= shapes
+    agreement = [p for p in result.warnings if p.shape.endswith("NationalDistributionAgreementShape")]
+    assert any("is 18 here but 17 in" in p.message for p in agreement)
