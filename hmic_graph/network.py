@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,7 +306,8 @@ def build_network(store: ox.Store, out_dir: Path, force: str | None = None, kind
     files = {
         "network.html": html_page(g, pos, title),
         "network.graphml": _text_of(nx.write_graphml, g),
-        "network.gexf": _text_of(nx.write_gexf, g),
+        # networkx stamps today's date; without it the file depends only on the store.
+        "network.gexf": re.sub(r' lastmodifieddate="[^"]*"', "", _text_of(nx.write_gexf, g), count=1),
         "metrics.csv": _csv(m.rows, ["name", "type", "kind", "degree", "evidence", "forces", "betweenness",
                                      "community", "iri"]),
         "shared-partners.csv": _csv(m.shared, ["force_a", "force_b", "shared", "partners"]),

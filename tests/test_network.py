@@ -89,6 +89,7 @@ def test_gephi_files_are_valid_and_read_back(network_dir, graph):
     assert g.nodes[ESSEX]["label"] == "Essex Police"
     root = ET.parse(network_dir / "network.gexf").getroot()
     assert root.tag.endswith("gexf")
+    assert "lastmodifieddate" not in (network_dir / "network.gexf").read_text(encoding="utf-8")  # no date stamp
     gx = nx.read_gexf(network_dir / "network.gexf")
     assert gx.number_of_edges() == graph.number_of_edges()
     with open(network_dir / "metrics.csv", encoding="utf-8") as fh:
@@ -141,3 +142,9 @@ def test_cli_network_with_filters(sample_build_dir, tmp_path):
     assert {d["kind"] for n, d in g.nodes(data=True) if n != ESSEX} == {"local authority"}
     for name in ("network.html", "network.png", "network.gexf", "metrics.csv", "shared-partners.csv"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_network_files_are_deterministic(store, network_dir, tmp_path):
+    nw.build_network(store, tmp_path)
+    for path in sorted(network_dir.iterdir()):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
