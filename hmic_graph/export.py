@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from rdflib import Graph, URIRef
 from . import vocab
 from .model import HmicError
 from .resources import DATA
-from .serialize import atomic_write, ntriples_lines, turtle_text
+from .serialize import atomic_write, ntriples_lines, turtle_from_ntriples
 from .sparql import load as sparql
 from .store import open_store, select, to_rdflib
 
@@ -109,22 +110,39 @@ def jsonld_text(graph: Graph) -> str:
     return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+_BNODE_SUBJECT = re.compile(r"^_:([A-Za-z0-9]+) ")
+_BNODE_OBJECT = re.compile(r" _:([A-Za-z0-9]+) \.$")
+
+
+def graph_lines(store: ox.Store, name: URIRef, index: int) -> list[str]:
+    """Sorted N-Triples of one named graph. Blank nodes get stable labels within the graph
+    (canonicalised only where a graph has them) prefixed by the graph's position, so blank
+    nodes of different graphs stay apart in a union or a TriG document."""
+    lines = ntriples_lines(named_graph(store, name))
+    tag = f"g{index}x"
+    out = []
+    for line in lines:
+        if "_:" in line:
+            line = _BNODE_SUBJECT.sub(lambda m: f"_:{tag}{m.group(1)} ", line)
+            line = _BNODE_OBJECT.sub(lambda m: f" _:{tag}{m.group(1)} .", line)
+        out.append(line)
+    return out
+
+
+def _turtle_body(lines: list[str], prefixes: dict[str, str]) -> str:
+    """Sorted Turtle without its @prefix header."""
+    text, _ = turtle_from_ntriples(lines, prefixes)
+    return "\n".join(text.split("\n")[len(prefixes) + 1:]).strip("\n")
+
+
 def trig_text(store: ox.Store, names: list[URIRef]) -> str:
     """TriG: the prefixes once, then each named graph as a sorted Turtle block."""
     prefixes = dict(vocab.PREFIXES)
     out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
     out.append("")
-    header_lines = len(prefixes) + 1
     for i, name in enumerate(names):
-        body = turtle_text(named_graph(store, name), prefixes).split("\n")[header_lines:]
-        text = "\n".join(body).rstrip("\n")
-        if "_:" in text:
-            # Blank-node labels are scoped to the whole TriG document: keep each graph's apart.
-            text = text.replace(" _:", f" _:g{i}x").replace("\n_:", f"\n_:g{i}x")
-            if text.startswith("_:"):
-                text = f"_:g{i}x" + text[2:]
-        out.append(f"<{name}> {{\n" + "\n".join("  " + line if line else line
-                                                for line in text.split("\n")) + "\n}\n")
+        body = _turtle_body(graph_lines(store, name, i), prefixes)
+        out.append(f"<{name}> {{\n" + "\n".join("  " + line if line else line for line in body.split("\n")) + "\n}\n")
     return "\n".join(out)
 
 
@@ -132,13 +150,14 @@ def rdf_text(store: ox.Store, fmt: str, graph: str | None = None) -> str:
     names = graph_names(store, graph)
     if fmt == "trig":
         return trig_text(store, names)
-    data = union_graph(store, names)
-    if fmt == "ttl":
-        return turtle_text(data)
-    if fmt == "nt":
-        return "".join(line + "\n" for line in ntriples_lines(data))
     if fmt == "jsonld":
-        return jsonld_text(data)
+        return jsonld_text(union_graph(store, names))
+    # Each graph's lines once, merged: no whole-union blank-node canonicalisation needed.
+    lines = sorted({line for i, name in enumerate(names) for line in graph_lines(store, name, i)})
+    if fmt == "ttl":
+        return turtle_from_ntriples(lines, dict(vocab.PREFIXES))[0]
+    if fmt == "nt":
+        return "".join(line + "\n" for line in lines)
     raise HmicError(fmt, f"unknown RDF format; expected one of {', '.join(RDF_FORMATS)}")
 
 
