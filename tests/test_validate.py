@@ -19,6 +19,18 @@ FIXTURES = Path(__file__).parent / "data" / "shapes"
 
 
 @pytest.fixture(scope="module")
+def sample_data(sample_build_dir) -> Graph:
+    """The sample build's graph, parsed once for this module (copy before changing it)."""
+    return Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+
+
+def copy_of(g: Graph) -> Graph:
+    out = Graph()
+    out += g
+    return out
+
+
+@pytest.fixture(scope="module")
 def sample_validation(sample_build_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("validation")
     return validate.validate_graph_file(sample_build_dir / "graph.ttl", out), out
@@ -92,8 +104,8 @@ def test_unreadable_graph_is_one_line(tmp_path):
         validate.validate_graph_file(bad)
 
 
-def test_parallel_and_single_process_agree(sample_build_dir):
-    data = Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+def test_parallel_and_single_process_agree(sample_data):
+    data = copy_of(sample_data)
     # Break one sample finding so both paths have something to report.
     finding = next(s for s in data.subjects(RDF.type, validate.HMIC.Recommendation))
     data.add((finding, validate.HMIC.text, Literal("Too short.")))
@@ -105,8 +117,8 @@ def test_parallel_and_single_process_agree(sample_build_dir):
     assert re.search(r"FindingShape", parallel.text)
 
 
-def test_split_by_report_keeps_each_report_apart(sample_build_dir):
-    data = Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+def test_split_by_report_keeps_each_report_apart(sample_data):
+    data = sample_data
     units = validate.split_by_report(data)
     reports = [k for k in units if k != validate.OTHER_UNIT]
     assert len(reports) == 5
@@ -122,10 +134,10 @@ def test_split_by_report_keeps_each_report_apart(sample_build_dir):
     assert len(covered) == len(data)
 
 
-def test_sample_national_tables_add_up_to_43_and_agree_across_forces(sample_build_dir):
+def test_sample_national_tables_add_up_to_43_and_agree_across_forces(sample_data):
     """Read by hand: every 2007 national distribution sums to the 43 forces; the four 2007
     reports print the same national table. One misread cell is caught by two shapes."""
-    data = Graph().parse(sample_build_dir / "graph.ttl", format="turtle")
+    data = copy_of(sample_data)
     totals = {}
     for j in data.subjects(RDF.type, validate.HMIC.Judgement):
         cells = list(data.objects(j, validate.HMIC.nationalCount))
