@@ -138,3 +138,19 @@ def test_focus_shape_is_named_even_for_anonymous_property_shapes():
     assert problem.shape_label == "Judgement"
     assert problem.path == "https://w3id.org/hmic-graph/ontology#grade"
     assert isinstance(URIRef(problem.focus), URIRef)
+
+
+@pytest.mark.parametrize("printed, conforms", [(43, True), (42, False)])
+def test_national_distribution_sums_to_the_forces_the_report_says_were_inspected(printed, conforms):
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from hmic_graph.vocab import HMIC, ID
+
+    g = load()
+    g.add((ID["report/essex-police-2007-10"], HMIC.forcesInspected, Literal(printed, datatype=XSD.positiveInteger)))
+    result = validate.validate_build(g, workers=1)
+    assert result.conforms == conforms, result.text
+    if not conforms:
+        assert all(p.shape == HMSH + "NationalDistributionShape" for p in result.violations)
+        assert any("the report says 42 forces were inspected" in p.message for p in result.violations)
