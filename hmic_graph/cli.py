@@ -430,7 +430,9 @@ def push(
     graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="Graph Store Protocol URL (default: the endpoint's /store for Oxigraph, else the endpoint).")] = None,
     build_dir: BuildDir = Path("out"),
 ) -> None:
-    """Upload every named graph to a remote store (SPARQL 1.1 Graph Store HTTP Protocol)."""
+    """Upload every named graph to a remote store (SPARQL 1.1 Graph Store HTTP Protocol).
+
+    Credentials, when the store needs them: HMIC_ENDPOINT_USER and HMIC_ENDPOINT_PASSWORD."""
     from .serve import push as run_push
 
     try:

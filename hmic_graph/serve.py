@@ -6,11 +6,14 @@ build's store, bound to 127.0.0.1 only, with the union of the named graphs as th
 graph (as ``hmic-graph query`` sees it). ``push`` PUTs each named graph as N-Triples to the
 Graph Store URL, replacing what the remote held under that name, then asks the SPARQL
 endpoint how many triples each graph has, so a partial upload never passes silently.
+Credentials for a guarded remote store come from HMIC_ENDPOINT_USER / HMIC_ENDPOINT_PASSWORD.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -117,7 +120,20 @@ def serve_forever(build_dir: Path, port: int, announce: Callable[[str], None] = 
 
 # -- HTTP ---------------------------------------------------------------------------------
 
+AUTH_ENV = ("HMIC_ENDPOINT_USER", "HMIC_ENDPOINT_PASSWORD")
+
+
+def _authorise(req: urllib.request.Request) -> None:
+    """HTTP Basic credentials from the environment, for stores that guard writes (Fuseki,
+    GraphDB, Virtuoso); never from the command line, where other users' ps would see them."""
+    user, password = (os.environ.get(name) for name in AUTH_ENV)
+    if user and password is not None and not req.has_header("Authorization"):
+        token = base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+        req.add_header("Authorization", f"Basic {token}")
+
+
 def _request(req: urllib.request.Request, timeout: float) -> bytes:
+    _authorise(req)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return response.read()

@@ -123,3 +123,13 @@ def test_cli_serve_on_missing_build_is_one_line(tmp_path):
 def test_server_that_cannot_start_says_why(tmp_path):
     with pytest.raises(HmicError, match="Oxigraph server stopped: Error.*No such file"):
         serve.start_server(tmp_path / "no-store-here", serve.free_port())
+
+
+def test_credentials_come_from_the_environment(monkeypatch):
+    req = urllib.request.Request("http://127.0.0.1:1/store", method="PUT")
+    serve._authorise(req)
+    assert not req.has_header("Authorization")
+    monkeypatch.setenv("HMIC_ENDPOINT_USER", "analyst")
+    monkeypatch.setenv("HMIC_ENDPOINT_PASSWORD", "s3cret")
+    serve._authorise(req)
+    assert req.get_header("Authorization") == "Basic YW5hbHlzdDpzM2NyZXQ="
