@@ -73,7 +73,7 @@ def timed(fn, *args, **kw):
     return value, seconds
 
 
-def run_size(n: int, workers: int, runs: int, full_max: int) -> dict:
+def run_size(n: int, workers: int, runs: int, full_max: int, link_forces: int = 0) -> dict:
     import pyoxigraph as ox
     from rdflib import Graph
 
@@ -109,7 +109,21 @@ def run_size(n: int, workers: int, runs: int, full_max: int) -> dict:
     out["errors"] = [f"{Path(e.source).name}: {e.problem}" for e in extracted if e.report is None][:10]
     out["built"] = len(reports)
 
-    (reports, followups), stages["link"] = timed(link, reports)
+    forces = sorted({r.info.force_id for r in reports})
+    if link_forces and len(forces) > link_forces:
+        # Follow-up compares every finding of a force's earlier reports with each later one:
+        # forces are independent, so time a sample of forces and scale (said in RESULTS.md).
+        from hmic_graph.link import link_followups, tag_reports
+
+        reports, tag_seconds = timed(lambda: list(tag_reports(reports)))
+        sample = set(forces[:: max(1, len(forces) // link_forces)][:link_forces])
+        sampled = [r for r in reports if r.info.force_id in sample]
+        followups, sample_seconds = timed(link_followups, sampled)
+        stages["link"] = tag_seconds + sample_seconds * len(reports) / max(len(sampled), 1)
+        out["link_sampled"] = {"forces": len(sample), "reports": len(sampled), "tag_seconds": round(tag_seconds, 1),
+                               "followup_seconds_sample": round(sample_seconds, 1)}
+    else:
+        (reports, followups), stages["link"] = timed(link, reports)
     out["followups"] = len(followups)
 
     start = time.perf_counter()
@@ -314,17 +328,20 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--full-max", type=int, default=100)
+    ap.add_argument("--link-forces", type=int, default=0,
+                    help="time follow-up linking on this many forces and scale to all (0: link all)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     (BENCH / "out").mkdir(exist_ok=True)
     if args.one:
-        print(json.dumps(run_size(args.one, args.workers, args.runs, args.full_max)))
+        print(json.dumps(run_size(args.one, args.workers, args.runs, args.full_max, args.link_forces)))
         return
     results = []
     for n in (int(x) for x in args.reports.split(",")):
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--workers", str(args.workers),
-                               "--runs", str(args.runs), "--full-max", str(args.full_max)],
+                               "--runs", str(args.runs), "--full-max", str(args.full_max),
+                               "--link-forces", str(args.link_forces)],
                               stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             sys.exit(f"size {n} failed (see its output above)")
