@@ -182,9 +182,9 @@ def report_unit(data: Graph, owner: dict[Node, Node], key: str) -> Graph:
     if key != OTHER_UNIT:
         report = URIRef(key)
         return _subgraph(data, _reach(data, [n for n, r in owner.items() if r == report], owner, report))
-    covered: set[Node] = set()
-    for r in set(owner.values()):
-        covered |= _reach(data, [n for n, o in owner.items() if o == r], owner, r)
+    # Whatever some report's unit reaches, in one walk over all report nodes at once (each
+    # report's walk stops at other reports' nodes, but those are roots of their own walk).
+    covered = _reach(data, list(owner), {}, None)
     rest = [s for s in set(data.subjects()) if s not in covered]
     return _subgraph(data, _reach(data, rest, owner, None)) if rest else Graph()
 
