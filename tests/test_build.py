@@ -243,3 +243,27 @@ def test_report_whose_records_clash_is_dropped_alone(tmp_path, monkeypatch):
     assert Path(bad.source).name == "b_kent.txt"
     assert bad.problem == "two recommendation findings share ordinal 1 (lines 24-24)"
     assert "kent-police" not in (tmp_path / "out" / "graph.ttl").read_text()
+
+
+# The OWL 2 datatype map (OWL 2 Syntax, 4): literals of data properties must use these, or DL
+# reasoners such as HermiT refuse the data. xsd:gYearMonth and xsd:date are not among them.
+OWL2_DATATYPES = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
+    "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int "
+    "short byte unsignedLong unsignedInt unsignedShort unsignedByte double float string "
+    "normalizedString token language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI "
+    "dateTime dateTimeStamp").split()} | {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#PlainLiteral",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+    "http://www.w3.org/2000/01/rdf-schema#Literal",
+    "http://www.w3.org/2002/07/owl#real", "http://www.w3.org/2002/07/owl#rational"}
+
+
+def test_data_property_values_use_owl2_datatypes(sample_build):
+    from hmic_graph.store import open_store, select
+
+    rows = select(open_store(sample_build.out_dir), """SELECT DISTINCT ?p ?dt WHERE {
+        GRAPH ?ontology { ?p a owl:DatatypeProperty }
+        ?s ?p ?o FILTER (isLiteral(?o)) BIND (DATATYPE(?o) AS ?dt) }""")
+    assert rows  # the check looked at something
+    assert [(str(r["p"]), str(r["dt"])) for r in rows if str(r["dt"]) not in OWL2_DATATYPES] == []
