@@ -154,3 +154,36 @@ def test_national_distribution_sums_to_the_forces_the_report_says_were_inspected
     if not conforms:
         assert all(p.shape == HMSH + "NationalDistributionShape" for p in result.violations)
         assert any("the report says 42 forces were inspected" in p.message for p in result.violations)
+
+
+_INSPECTORATE_FOLLOW_UP = """
+<report/essex-police-2017-03/recalled/1> a hmic:RecalledFinding .
+<report/essex-police-2017-03/recalled/1/follow-up> a hmic:FollowUp , hmic:InspectorateFollowUp ;
+    hmic:inReport <report/essex-police-2017-03> ;
+    {target}
+    hmic:assessedIn <report/essex-police-2017-03> ;
+    hmic:followUpStatus hmic:Addressed ;
+    hmic:confidence 0.9 .
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "conforms"),
+    [
+        ("hmic:followUpOfRecalled <report/essex-police-2017-03/recalled/1> ;", True),
+        ("", False),  # of nothing
+        (  # of both a finding and a recalled finding
+            "hmic:followUpOfRecalled <report/essex-police-2017-03/recalled/1> ;"
+            " hmic:followUpOf <report/essex-police-2007-10/recommendation/2> ;",
+            False,
+        ),
+    ],
+)
+def test_an_inspectorate_follow_up_is_of_one_recalled_finding(target, conforms):
+    g = load()
+    prefixes = (FIXTURES / "_prefixes.ttl").read_text(encoding="utf-8")
+    g.parse(data=prefixes + _INSPECTORATE_FOLLOW_UP.format(target=target), format="turtle")
+    result = validate.validate_build(g, workers=1)
+    assert result.conforms is conforms
+    if not conforms:
+        assert "FollowUpShape" in shapes_hit(result)

@@ -64,8 +64,13 @@ def test_cli_trace_query_and_sparql(sample_build_dir):
     assert r.exit_code == 0 and len([x for x in json.loads(r.stdout) if x["kind"] == "recommendation"]) == 11
     r = runner.invoke(app, ["query", "--list"])
     assert r.exit_code == 0 and "open-recommendations" in r.stdout
-    r = runner.invoke(app, ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?f a hmic:FollowUp }",
+    # The linker's follow-ups of the 11 Essex 2007 recommendations, and the 14 the 2016 report
+    # states itself about recalled 2015 findings: both are hmic:FollowUp without a reasoner.
+    r = runner.invoke(app, ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?f a hmic:FollowUp ; hmic:followUpOf ?x }",
                             "--format", "csv", "-o", str(sample_build_dir)])
     assert r.exit_code == 0 and r.stdout.splitlines() == ["n", "11"]
+    r = runner.invoke(app, ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?f a hmic:FollowUp , hmic:InspectorateFollowUp }",
+                            "--format", "csv", "-o", str(sample_build_dir)])
+    assert r.exit_code == 0 and r.stdout.splitlines() == ["n", "14"]
     r = runner.invoke(app, ["trace", "atlantis-police", "-o", str(sample_build_dir)])
     assert r.exit_code == 1 and "Traceback" not in (r.stdout + (r.stderr or ""))

@@ -107,12 +107,12 @@ def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
         node = vocab.follow_up(finding, fu.later_report_id)
         label = f"Follow-up in {fu.later_report_id} of {fu.finding.kind} {fu.finding.ordinal} of {fu.finding.report_id}: {STATUS_LABEL[fu.status]}"
         g.add((node, RDFS.label, en(label)))
+        g.add((node, RDF.type, HMIC.FollowUp))  # explicit, so queries need no reasoner
         if fu.stated_by_inspectorate:
             g.add((node, RDF.type, HMIC.InspectorateFollowUp))
             g.add((node, HMIC.followUpOfRecalled, finding))
             g.add((node, HMIC.statedByInspectorate, Literal(True)))
         else:
-            g.add((node, RDF.type, HMIC.FollowUp))
             g.add((node, HMIC.followUpOf, finding))
             for ref in fu.evidence_findings:
                 g.add((finding, HMIC.followedUpBy, vocab.finding(ref.report_id, ref.kind, ref.ordinal)))
