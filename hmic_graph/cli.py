@@ -295,7 +295,7 @@ def query(
     name: Annotated[Optional[str], typer.Argument(help="Named query (see --list).")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE, e.g. force=essex-police (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory holding the store.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--build", "-b", "--out", "-o", help="Build directory holding the store (--out/-o: older spelling).")] = Path("out"),
     list_queries: Annotated[bool, typer.Option("--list", help="List the named queries and their parameters.")] = False,
 ) -> None:
     """Run a named SPARQL query from queries/ on the build's store."""
@@ -321,7 +321,7 @@ def sparql(
     text: Annotated[Optional[str], typer.Argument(help="A SELECT query (prefixes hmic:, force:, report:, issue:, skos: ... are predeclared).")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from a .rq file.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory holding the store.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--build", "-b", "--out", "-o", help="Build directory holding the store (--out/-o: older spelling).")] = Path("out"),
 ) -> None:
     """Run an ad hoc SPARQL SELECT on the build's store."""
     from .queries import result_columns
@@ -345,7 +345,7 @@ def sparql(
 @app.command()
 def trace(
     force: Annotated[str, typer.Argument(help="Force id, e.g. essex-police.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory holding the store.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--build", "-b", "--out", "-o", help="Build directory holding the store (--out/-o: older spelling).")] = Path("out"),
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
     """A force's timeline, theme by theme: grades, recommendations and what later inspections said, with evidence lines."""
