@@ -107,6 +107,10 @@ class ReportInfo:
     isbn: str | None = None
     assessment_period: str | None = None
     day: int | None = None
+    # How many forces the report says its programme inspected ('all 43 Home Office police
+    # forces in England and Wales'), and where; None when it does not say.
+    forces_inspected: int | None = None
+    forces_inspected_span: Span | None = None
 
     @property
     def report_id(self) -> str:

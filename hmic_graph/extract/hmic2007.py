@@ -9,8 +9,8 @@ from .findings import extract_observations, extract_recommendations, recommendat
 from .glossary import extract_glossary
 from .judgements import extract_judgements
 from .practice import extract_practices, redact_contacts
-from .report import (assessment_period, cover_lines, cover_title, isbn, publication_date,
-                     published_year, report_force)
+from .report import (assessment_period, cover_lines, cover_title, forces_inspected, isbn,
+                     publication_date, published_year, report_force)
 
 PROGRAMME_ID = "hmic-2007"
 PROGRAMME_LABEL = "HMIC inspection 2007"
@@ -27,6 +27,7 @@ def report_info(doc: Document) -> ReportInfo:
     title = cover_title(cover, force.name, TITLE_MARKER)
     printed_isbn = isbn(cover)
     period = assessment_period(doc)
+    inspected = forces_inspected(doc)
     spans = [s for s in (force.span, date.span if date else year_only[1], title[1] if title else None,
                          printed_isbn[1] if printed_isbn else None) if s]
     return ReportInfo(
@@ -36,7 +37,9 @@ def report_info(doc: Document) -> ReportInfo:
         year=date.year if date else year_only[0], month=date.month if date else None,
         day=date.day if date else None, span=Span.covering(spans),
         isbn=printed_isbn[0] if printed_isbn else None,
-        assessment_period=period[0] if period else None)
+        assessment_period=period[0] if period else None,
+        forces_inspected=inspected[0] if inspected else None,
+        forces_inspected_span=inspected[1] if inspected else None)
 
 
 def extract_hmic2007(doc: Document) -> Report:

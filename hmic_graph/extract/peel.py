@@ -36,7 +36,7 @@ from ..model import Conflict, ContextFact, Document, Finding, Judgement, Line, R
 from .forces import slugify
 from .glossary import extract_glossary
 from .recalled import extract_recalled
-from .report import cover_lines, isbn, publication_date, report_force
+from .report import cover_lines, forces_inspected, isbn, publication_date, report_force
 
 _GRADES = {
     "outstanding": "Outstanding",
@@ -136,6 +136,7 @@ def report_info(doc: Document, layout: PeelLayout, sections: list[Section]) -> R
     printed = [layout.title.number] + [
         sp.start for sp in (force.span, published.span if published else None, printed_isbn[1] if printed_isbn else None) if sp
     ]
+    inspected = forces_inspected(doc)
     return ReportInfo(
         title=normalise_space(layout.title.text),
         force_name=force.name,
@@ -149,6 +150,8 @@ def report_info(doc: Document, layout: PeelLayout, sections: list[Section]) -> R
         span=Span(min(printed), max(printed)),
         isbn=printed_isbn[0] if printed_isbn else None,
         assessment_period=period,
+        forces_inspected=inspected[0] if inspected else None,
+        forces_inspected_span=inspected[1] if inspected else None,
     )
 
 

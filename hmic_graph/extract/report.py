@@ -25,6 +25,11 @@ _PERIOD = re.compile(
     rf"(?:{_MONTH_RX})\s+(?:19|20)\d\d)",
     re.I,
 )
+# 'all 43 Home Office police forces in England and Wales', 'all 43 police forces in England
+# and Wales', 'all 43 geographic police forces in England and Wales'.
+_ALL_FORCES = re.compile(
+    r"\ball\s+(?P<n>\d{1,3})\s+(?:[\w-]+\s+){0,3}?forces\s+(?:in|across|of)\s+England\s+and\s+Wales\b", re.I
+)
 _YEAR_ONLY = re.compile(r"(?:published|©|copyright)\D{0,20}((?:19|20)\d\d)\b", re.I)
 _CONTENTS = re.compile(r"^\s*contents\s*$", re.I)
 COVER_MAX_LINES = 60  # a cover never runs longer; beyond this we are in the body
@@ -95,6 +100,44 @@ def assessment_period(doc: Document) -> tuple[str, Span] | None:
             period = re.sub(r"\s+(?:–|-|until)\s+", " to ", " ".join(m.group(1).split()))
             return period, Span(ln.number, ln.number)
     return None
+
+
+def forces_inspected(doc: Document) -> tuple[int, Span] | None:
+    """How many forces the report says were inspected: 'all 43 ... forces in England and Wales'.
+
+    The number most often printed that way (the earliest on a tie), with the lines of its
+    first mention. A sentence wrapped over lines is read whole, paragraph by paragraph.
+    """
+    found: list[tuple[int, Span]] = []
+    for block in _blocks(doc):
+        joined = ""
+        starts: list[tuple[int, int]] = []  # (offset in joined, line number)
+        for ln in block:
+            starts.append((len(joined), ln.number))
+            joined += " ".join(ln.text.split()) + " "
+        for m in _ALL_FORCES.finditer(joined):
+            first = max(n for off, n in starts if off <= m.start())
+            last = max(n for off, n in starts if off < m.end())
+            if int(m.group("n")) > 0:
+                found.append((int(m.group("n")), Span(first, last)))
+    if not found:
+        return None
+    counts = Counter(n for n, _ in found)
+    best = max(counts.values())
+    return next((n, span) for n, span in found if counts[n] == best)
+
+
+def _blocks(doc: Document) -> list[list[Line]]:
+    """Runs of non-blank body lines (page furniture skipped)."""
+    blocks: list[list[Line]] = [[]]
+    for ln in doc.lines:
+        if ln.furniture:
+            continue
+        if ln.text.strip():
+            blocks[-1].append(ln)
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
 
 
 def report_force(doc: Document, cover: list[Line] | None = None) -> PrintedForce:

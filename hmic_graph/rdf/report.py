@@ -192,6 +192,9 @@ class _ReportWriter:
             g.add((node, SCHEMA.isbn, Literal(info.isbn)))
         if info.assessment_period:
             g.add((node, HMIC.assessmentPeriod, Literal(info.assessment_period)))
+        if info.forces_inspected:
+            # National grade distributions must sum to it (shapes/rules.ttl).
+            g.add((node, HMIC.forcesInspected, Literal(info.forces_inspected, datatype=XSD.positiveInteger)))
         self.lines(node, info.span)
 
         source = vocab.source(doc.sha256)
