@@ -206,7 +206,9 @@ class _ReportWriter:
         g.add((source, DCTERMS.source, Literal(name)))
         g.add((source, DCTERMS["format"], Literal(doc.media_type)))
         if doc.lines:
-            g.add((source, HMIC.lineCount, Literal(len(doc.lines), datatype=XSD.positiveInteger)))
+            # Line numbers are the file's: ingest re-joins hard-wrapped lines under the first
+            # one's number, so len(doc.lines) can be far fewer than the lines cited.
+            g.add((source, HMIC.lineCount, Literal(doc.lines[-1].number, datatype=XSD.positiveInteger)))
         if doc.size:
             g.add((source, HMIC.byteSize, Literal(doc.size, datatype=XSD.nonNegativeInteger)))
 
