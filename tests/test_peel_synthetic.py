@@ -45,6 +45,19 @@ def test_numbered_dash_bullets_wrapped_and_trailing_footnote_number(kent: Report
     assert afis[1].text == "The force should ensure that neighbourhood officers are not taken away from their duties too often."
 
 
+def test_printed_area_for_improvement_numbers_are_kept_but_not_as_recommendation_numbers(kent: Report) -> None:
+    from hmic_graph.rdf.report import report_graph
+    from hmic_graph.vocab import HMIC, RDFS
+
+    afis = kent.findings_of("area-for-improvement")
+    # '- 1.' / '- 2.' under preventing crime; plain '•' bullets under vulnerability.
+    assert [(f.ordinal, f.number) for f in afis] == [(1, 1), (2, 2), (3, None), (4, None)]
+    g = report_graph(kent)
+    assert not [s for s in g.subjects(HMIC.recommendationNumber, None) if (s, None, HMIC.AreaForImprovement) in g]
+    labels = sorted(str(o) for s in g.subjects(None, HMIC.AreaForImprovement) for o in g.objects(s, RDFS.label))
+    assert [label.split(" (")[0] for label in labels] == [f"Area for improvement {i}" for i in range(1, 5)]
+
+
 def test_bullet_interrupted_by_page_break_and_footnote(kent: Report) -> None:
     afis = [f for f in kent.findings_of("area-for-improvement") if f.area == Q_VULNERABLE]
     assert len(afis) == 2

@@ -369,7 +369,9 @@ def findings(doc: Document, sections: list[Section]) -> list[Finding]:
         if section.kind == "areas-for-improvement":
             prose, items = list_items(doc, section)
             for item in items or prose:
-                out.append(Finding("area-for-improvement", area, item.text(), item.span()))
+                # '- 1. The force should ...': the printed number is kept (the RDF states
+                # hmic:recommendationNumber for recommendations only).
+                out.append(Finding("area-for-improvement", area, item.text(), item.span(), number=item.number))
         elif section.kind == "cause-of-concern":
             prose, items = list_items(doc, section)
             causes = [p for p in prose if not _LEAD_IN.match(p.text())]

@@ -269,7 +269,9 @@ class _ReportWriter:
     def finding(self, f: Finding, node: URIRef, ordinal: int) -> None:
         g = self.g
         g.add((node, RDF.type, vocab.FINDING_CLASS[f.kind]))
-        shown = f.number if f.number is not None else ordinal
+        # Printed area-for-improvement numbers restart in each section: only a
+        # recommendation's number names it uniquely enough for a label.
+        shown = f.number if f.number is not None and f.kind == "recommendation" else ordinal
         g.add((node, RDFS.label, en(f"{KIND_LABEL[f.kind]} {shown} ({self.rid}): {_snippet(f.text)}")))
         g.add((node, HMIC.inReport, self.node))
         area = self.area(f.area, f.parent_area)
