@@ -201,6 +201,7 @@ _NON_NAME_WORDS = {
 _WORD = re.compile(r"[\w'’-]+|&")
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of the word; report text repeats its words a lot
 def _word_key(word: str) -> str:
     word = word.lower().replace("’", "'").strip("'-")
     if word.endswith("'s"):  # 'College of Policing's website' names the College
@@ -225,25 +226,66 @@ def _label_index() -> dict[str, list[tuple[tuple[str, ...], Target]]]:
     return index
 
 
-def _label_matches(text: str) -> Iterator[tuple[int, int, Target]]:
-    words = [(m.start(), m.end(), _word_key(m.group(0))) for m in _WORD.finditer(text)]
+@dataclass(frozen=True)
+class _TextWords:
+    """The words of a text, tokenised once and read by every matcher. Built with C-level
+    calls (finditer, findall, map) because this runs on every sentence of every report."""
+
+    matches: list[re.Match[str]]
+    raws: list[str]  # each word as written
+    keys: list[str]  # each word's _word_key
+
+
+def _text_words(text: str) -> _TextWords:
+    raws = _WORD.findall(text)
+    return _TextWords(list(_WORD.finditer(text)), raws, list(map(_word_key, raws)))
+
+
+def _label_matches(text: str, text_words: _TextWords | None = None) -> Iterator[tuple[int, int, Target]]:
     index = _label_index()
-    for i, (start, _, key) in enumerate(words):
-        for label_words, target in index.get(key, ()):
+    words = text_words if text_words is not None else _text_words(text)
+    keys = words.keys
+    present = set(keys)
+    # Only labels whose every word occurs in the text can match ('the' opens many labels).
+    live = {}
+    for first in index.keys() & present:
+        entries = [e for e in index[first] if present.issuperset(e[0])]
+        if entries:
+            live[first] = entries
+    if not live:
+        return
+    for i, key in enumerate(keys):
+        for label_words, target in live.get(key, ()):
             n = len(label_words)
-            if i + n <= len(words) and all(words[i + k][2] == label_words[k] for k in range(1, n)):
-                yield start, words[i + n - 1][1], target
+            if i + n <= len(keys) and all(keys[i + k] == label_words[k] for k in range(1, n)):
+                yield words.matches[i].start(), words.matches[i + n - 1].end(), target
 
 
-def _abbreviation_matches(text: str, abbreviations: dict[str, Target]) -> Iterator[tuple[int, int, Target]]:
+@lru_cache(maxsize=1 << 16)
+def _abbreviation_forms(raw: str) -> tuple[str, int, str | None]:
+    """A word as an abbreviation may be written: (bare word, its offset in ``raw``, the word
+    without a plural or possessive ending or None). Pure, so memoised across sentences."""
+    word = raw.strip("'’-")
+    singular = _PLURAL_ENDING.sub("", word) if word.endswith("s") else None
+    return word, raw.index(word), singular
+
+
+_PLURAL_ENDING = re.compile(r"(?:'s|’s|s)$")
+
+
+def _abbreviation_matches(text: str, abbreviations: dict[str, Target],
+                          text_words: _TextWords | None = None) -> Iterator[tuple[int, int, Target]]:
     """Whole-word, case-sensitive; a plural or possessive ending ('PPUs', 'CPS's') is allowed."""
-    for m in _WORD.finditer(text):
-        word = m.group(0).strip("'’-")
+    words = text_words if text_words is not None else _text_words(text)
+    forms = list(map(_abbreviation_forms, words.raws))
+    if abbreviations.keys().isdisjoint([f[0] for f in forms] + [f[2] for f in forms]):
+        return  # no word is a known abbreviation, bare or with an ending
+    for m, (word, offset, singular) in zip(words.matches, forms):
         target = abbreviations.get(word)
-        if target is None and word.endswith("s"):
-            target = abbreviations.get(re.sub(r"(?:'s|’s|s)$", "", word))
+        if target is None and singular is not None:
+            target = abbreviations.get(singular)
         if target is not None:
-            start = m.start() + m.group(0).index(word)
+            start = m.start() + offset
             yield start, start + len(word), target
 
 
@@ -355,10 +397,11 @@ def _match_named_unit(m: re.Match[str], lex: ReportLexicon) -> Target | None:
 def find_matches(text: str, lex: ReportLexicon) -> list[Match]:
     """All organisation references in ``text``, non-overlapping, in text order."""
     candidates: list[Match] = []
-    for start, end, target in _label_matches(text):
+    words = _text_words(text)
+    for start, end, target in _label_matches(text, words):
         tier = TIER_NATIONAL if target.scope == "national" else TIER_LOCAL
         candidates.append(Match(start, end, tier, target, text[start:end]))
-    for start, end, target in _abbreviation_matches(text, lex.abbreviations):
+    for start, end, target in _abbreviation_matches(text, lex.abbreviations, words):
         candidates.append(Match(start, end, TIER_NATIONAL, target, text[start:end]))
     for m in _partner_name_regex().finditer(text):
         # 'the Children's Society and Anglia Ruskin University': also try the name after each
