@@ -77,6 +77,9 @@ class Paragraph:
 
     text: str
     span: Span
+    # A footnote at the foot of a page ('⁷ PEEL: Police effectiveness 2015 ...'): it defines
+    # terms in general, so issue tagging and organisation recognition do not read it.
+    footnote: bool = False
 
 
 @dataclass
@@ -305,6 +308,12 @@ class Report:
 
     def findings_of(self, kind: str) -> list[Finding]:
         return [f for f in self.findings if f.kind == kind]
+
+    def footnote_lines(self) -> frozenset[int]:
+        """Line numbers of the paragraphs the layout marked as footnotes."""
+        return frozenset(
+            n for s in self.sections for p in s.paragraphs if p.footnote for n in range(p.span.start, p.span.end + 1)
+        )
 
 
 FollowUpStatus = Literal["addressed", "partly-addressed", "recurring", "not-assessed"]

@@ -540,6 +540,7 @@ _BOX_END = re.compile(r"^(?:Contextual factors|Strengths|Work in progress|Areas?
 def report_paragraphs(report: Report) -> list[Paragraph]:
     """The report's paragraphs that may name this force's units and partners."""
     skipped = [s.span for s in report.sections if s.kind in _SKIPPED_SECTION_KINDS]
+    footnotes = report.footnote_lines()
     out: list[Paragraph] = []
     mode: str | None = None  # None, 'intro', 'box'
     paras = split_paragraphs(report.document.lines)
@@ -561,6 +562,8 @@ def report_paragraphs(report: Report) -> list[Paragraph]:
         if mode is not None or _SKIP_PARAGRAPH.match(text):
             continue
         if any(s.start <= para.span.start <= s.end for s in skipped):
+            continue
+        if para.span.start in footnotes:  # marked by the layout ('⁻ Pursue ...', a note's URL)
             continue
         out.append(para)
     return out

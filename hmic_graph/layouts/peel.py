@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from ..ingest.text import normalise_space, paragraphs
@@ -273,11 +273,17 @@ def rejoin_across_footnotes(paras: list[Paragraph]) -> list[Paragraph]:
             joined = Paragraph(para.text + " " + paras[j].text, Span(para.span.start, paras[j].span.end))
             paras = paras[:j] + [joined] + paras[j + 1:]
             i = j  # the joined paragraph may itself be interrupted again
-            out.extend(notes)
+            # What cut the sentence sits at the page's foot: a footnote (plain-numbered
+            # ones included, which only this position tells apart) or its lone URL.
+            out.extend(replace(n, footnote=n.text.strip() not in _DEBRIS) for n in notes)
             continue
         out.append(para)
         i += 1
     return sorted(out, key=lambda p: (p.span.start, p.span.end))
+
+
+_DEBRIS = {"-", "_", "–"}  # stray marks the PDF left at a page's foot
+_FOOTNOTE_URL = re.compile(r"^(?:\$\\underline\{)?www\.|^<u>")
 
 
 def _is_interruption(text: str) -> bool:
@@ -285,9 +291,20 @@ def _is_interruption(text: str) -> bool:
     t = text.strip()
     # HMIC style spells out a number opening a sentence: '7 PEEL: ...' is a footnote.
     plain_footnote = bool(re.match(r"^\d{1,3}\s+[A-Z*]", t))
-    return is_footnote_text(t) or plain_footnote or t in {"-", "_", "–"} or bool(
-        re.match(r"^(?:\$\\underline\{)?www\.|^<u>", t)
-    )
+    return is_footnote_text(t) or plain_footnote or t in _DEBRIS or bool(_FOOTNOTE_URL.match(t))
+
+
+def mark_footnotes(paras: list[Paragraph]) -> list[Paragraph]:
+    """Flag footnote paragraphs: a note mark ('⁷ ...', '⁻ Pursue ...'), or a lone URL
+    right after a footnote (its continuation). Plain-numbered footnotes are flagged only
+    where they cut a sentence (rejoin_across_footnotes): elsewhere '1 January 2016, ...'
+    may be body text."""
+    out: list[Paragraph] = []
+    for para in paras:
+        t = para.text.strip()
+        after_note = bool(out) and out[-1].footnote and bool(_FOOTNOTE_URL.match(t))
+        out.append(replace(para, footnote=True) if is_footnote_text(t) or after_note else para)
+    return out
 
 
 def segment_peel(doc: Document) -> PeelLayout:
@@ -348,7 +365,7 @@ def _sections(
             title=title,
             kind=kind,
             span=span,
-            paragraphs=rejoin_across_footnotes(paragraphs(lines)),
+            paragraphs=mark_footnotes(rejoin_across_footnotes(paragraphs(lines))),
             parent=None if kind in TOP_LEVEL else parent,
         )
         section.area = area_of(section)  # the PEEL question this part belongs to

@@ -283,7 +283,7 @@ def link_followups(reports: list[Report]) -> list[FollowUp]:
             earlier_reports = [r for r in ordered[:j] if _sort_key(r) < _sort_key(later)]
             if not earlier_reports:
                 continue
-            sentences = split_sentences(later.document, taxonomy)
+            sentences = split_sentences(later.document, taxonomy, later.footnote_lines())
             tfidf = TfIdf.fit([(s.text, concept_terms(s.issues, taxonomy)) for s in sentences],
                               _force_words(later))
             for earlier in earlier_reports:

@@ -211,13 +211,18 @@ def _line_at(offsets: list[tuple[int, int]], offset: int) -> int:
     return line
 
 
-def split_sentences(doc: Document, taxonomy: Taxonomy | None = None) -> list[Sentence]:
-    """Every sentence of a document with its original lines and its issue tags."""
+def split_sentences(doc: Document, taxonomy: Taxonomy | None = None,
+                    footnote_lines: frozenset[int] = frozenset()) -> list[Sentence]:
+    """Every sentence of a document with its original lines and its issue tags.
+
+    ``footnote_lines``: lines the layout marked as footnotes (``Report.footnote_lines``),
+    for notes without a mark this module knows ('⁻ Pursue ...', a note's URL line).
+    """
     taxonomy = taxonomy or load_taxonomy()
     out: list[Sentence] = []
     for p_index, para in enumerate(paragraphs(doc.lines)):
         offsets = _line_offsets(doc, para.text, para.span)
-        footnote = bool(_NOTE_MARK.match(para.text))
+        footnote = bool(_NOTE_MARK.match(para.text)) or para.span.start in footnote_lines
         start = 0
         bounds = [m.start() for m in _SENTENCE_END.finditer(para.text)] + [len(para.text)]
         for end in bounds:
