@@ -110,33 +110,6 @@ def key_issues(issues: list[str] | tuple[str, ...], taxonomy: Taxonomy) -> list[
     return [i for i in issues if i in taxonomy.concepts and not taxonomy.concepts[i].top]
 
 
-def issue_weights(keys: list[str], sentences: list[Sentence], taxonomy: Taxonomy) -> dict[str, float]:
-    """IDF of each key issue over the later report's sentences (narrower tags count)."""
-    n = len(sentences)
-    weights = {}
-    for k in keys:
-        df = sum(1 for s in sentences if any(taxonomy.covers(k, t) for t in s.issues))
-        weights[k] = math.log((1 + n) / (1 + df)) + 1
-    return weights
-
-
-def coverage(keys: list[str], weights: dict[str, float], issues: tuple[str, ...], taxonomy: Taxonomy) -> float:
-    """Share of the finding's key-issue weight that the later text carries.
-
-    Below the configured number of distinct key issues covered (capped at the number of keys)
-    the coverage is halved: one issue of a two-issue finding is a shared theme, not the
-    same problem.
-    """
-    total = sum(weights[k] for k in keys)
-    if not total:
-        return 0.0
-    covered = [k for k in keys if any(taxonomy.covers(k, t) for t in issues)]
-    share = sum(weights[k] for k in covered) / total
-    if len(covered) < min(len(keys), CONFIG["evidence"]["min_keys_covered"]):
-        share /= 2
-    return share
-
-
 def cues(text: str) -> tuple[bool, bool]:
     return any(p.search(text) for p in _POSITIVE), any(p.search(text) for p in _NEGATIVE)
 
@@ -186,43 +159,135 @@ def _passes(cov: float, sim: float, section: dict) -> bool:
     return strong is not None and sim >= strong and cov >= section["strong_min_coverage"]
 
 
-def assess(finding_text: str, finding_issues: list[str], later: Report, *,
-           sentences: list[Sentence], tfidf: TfIdf, taxonomy: Taxonomy) -> tuple[str, float, list[FindingRef], list[Evidence], list[str]]:
+def _closure(issues: tuple[str, ...] | list[str], taxonomy: Taxonomy) -> frozenset[str]:
+    """Every concept that ``taxonomy.covers`` one of ``issues``: the issues and their ancestors.
+    ``k in _closure(issues)`` is ``any(taxonomy.covers(k, t) for t in issues)``, in one lookup."""
+    out: set[str] = set()
+    for t in issues:
+        out.add(t)
+        if t in taxonomy.concepts:
+            out |= taxonomy.ancestors(t)
+    return frozenset(out)
+
+
+def coverage(keys: list[str], weights: dict[str, float], closure: frozenset[str]) -> float:
+    """Share of the finding's key-issue weight that the later text carries (its issues given
+    as their ``_closure``).
+
+    Below the configured number of distinct key issues covered (capped at the number of keys)
+    the coverage is halved: one issue of a two-issue finding is a shared theme, not the
+    same problem.
+    """
+    total = sum(weights[k] for k in keys)
+    if not total:
+        return 0.0
+    covered = [k for k in keys if k in closure]
+    share = sum(weights[k] for k in covered) / total
+    if len(covered) < min(len(keys), CONFIG["evidence"]["min_keys_covered"]):
+        share /= 2
+    return share
+
+
+@dataclass
+class _FormalFinding:
+    ref: FindingRef
+    closure: frozenset[str]
+    vector: dict[str, float]
+
+
+class LaterReport:
+    """What ``assess`` reads from one later report, computed once for all earlier findings.
+
+    Linking a force's reports assesses every earlier formal finding against each later report;
+    everything here depends on the later report alone, so building it once per later report
+    (not once per finding) makes each assessment visit only the sentences that carry one of
+    the finding's issues (``sentences_about``) instead of every sentence.
+    """
+
+    def __init__(self, later: Report, sentences: list[Sentence], tfidf: TfIdf, taxonomy: Taxonomy):
+        self.sentences = sentences
+        self.tfidf = tfidf
+        self.taxonomy = taxonomy
+        self.formal: list[_FormalFinding] = []
+        formal_spans: list[Span] = []
+        for f in later.findings:
+            if f.kind not in FORMAL_KINDS:
+                continue
+            formal_spans.append(f.span)
+            tags = tuple(f.issues or tag_text(f.text, taxonomy))
+            self.formal.append(_FormalFinding(_finding_ref(later, f.kind, f.ordinal), _closure(tags, taxonomy),
+                                              tfidf.vector(f.text, concept_terms(tags, taxonomy))))
+        # concept → indices of the sentences whose issues it covers (all sentences: issue IDF counts them all)
+        self.about: dict[str, list[int]] = {}
+        for i, s in enumerate(sentences):
+            for c in _closure(s.issues, taxonomy):
+                self.about.setdefault(c, []).append(i)
+        # Sentences that may be quoted: not footnotes, not boilerplate, not inside a later formal finding.
+        self.quotable = [
+            not (s.footnote or is_generic(s.text) or any(sp.start <= s.span.start <= sp.end for sp in formal_spans))
+            for s in sentences
+        ]
+        self._context: dict[int, tuple[frozenset[str], dict[str, float]]] = {}
+        self._cues: dict[int, tuple[bool, bool]] = {}
+
+    def weights(self, keys: list[str]) -> dict[str, float]:
+        """IDF of each key issue over the later report's sentences (narrower tags count): the
+        document frequency is the length of the concept's index entry."""
+        n = len(self.sentences)
+        return {k: math.log((1 + n) / (1 + len(self.about.get(k, ())))) + 1 for k in keys}
+
+    def sentences_about(self, keys: list[str]) -> list[int]:
+        """Quotable sentences that carry at least one of ``keys`` (or a narrower issue), in order."""
+        found: set[int] = set()
+        for k in keys:
+            found.update(self.about.get(k, ()))
+        return [i for i in sorted(found) if self.quotable[i]]
+
+    def context(self, i: int) -> tuple[frozenset[str], dict[str, float]]:
+        """Closure of the issues around sentence ``i`` (same paragraph) and its TF-IDF vector."""
+        if i not in self._context:
+            window = _window_issues(self.sentences, i)
+            self._context[i] = (_closure(window, self.taxonomy),
+                                self.tfidf.vector(self.sentences[i].text, concept_terms(window, self.taxonomy)))
+        return self._context[i]
+
+    def cues(self, i: int) -> tuple[bool, bool]:
+        if i not in self._cues:
+            self._cues[i] = cues(self.sentences[i].text)
+        return self._cues[i]
+
+
+def assess(finding_text: str, finding_issues: list[str], later: LaterReport
+           ) -> tuple[str, float, list[FindingRef], list[Evidence], list[str]]:
     """Status, confidence, evidence findings, evidence quotes and fired signals for one finding."""
+    taxonomy, tfidf = later.taxonomy, later.tfidf
     keys = key_issues(finding_issues, taxonomy)
     signals: list[str] = []
     if not keys:
         return "not-assessed", 0.5, [], [], ["no-specific-issue"]
-    weights = issue_weights(keys, sentences, taxonomy)
+    weights = later.weights(keys)
     fvec = tfidf.vector(finding_text, concept_terms(finding_issues, taxonomy))
     ev_cfg, formal_cfg, conf = CONFIG["evidence"], CONFIG["formal"], CONFIG["confidence"]
 
     formal_hits: list[tuple[float, FindingRef]] = []
-    formal_spans: list[Span] = []
-    for f in later.findings:
-        if f.kind not in FORMAL_KINDS:
-            continue
-        formal_spans.append(f.span)
-        tags = tuple(f.issues or tag_text(f.text, taxonomy))
-        cov = coverage(keys, weights, tags, taxonomy)
-        sim = tfidf.cosine(fvec, tfidf.vector(f.text, concept_terms(tags, taxonomy)))
+    for f in later.formal:
+        cov = coverage(keys, weights, f.closure)
+        sim = tfidf.cosine(fvec, f.vector)
         if _passes(cov, sim, formal_cfg):
-            formal_hits.append((_score(cov, sim), _finding_ref(later, f.kind, f.ordinal)))
+            formal_hits.append((_score(cov, sim), f.ref))
 
     quotes: list[_Candidate] = []
     near_miss = 0.0
-    for i, s in enumerate(sentences):
-        if s.footnote or is_generic(s.text) or any(sp.start <= s.span.start <= sp.end for sp in formal_spans):
-            continue
-        # A sentence is read with its neighbours in the same paragraph: 'the deputy chief
-        # constable is involved' is about sex offenders because the sentence before says so.
-        if not any(taxonomy.covers(k, t) for k in keys for t in s.issues):
-            continue  # the quote itself must carry one of the finding's issues
-        context = _window_issues(sentences, i)
-        cov = coverage(keys, weights, context, taxonomy)
-        sim = tfidf.cosine(fvec, tfidf.vector(s.text, concept_terms(context, taxonomy)))
+    # Only sentences that themselves carry one of the finding's issues can be quoted. Each is
+    # read with its neighbours in the same paragraph: 'the deputy chief constable is involved'
+    # is about sex offenders because the sentence before says so.
+    for i in later.sentences_about(keys):
+        s = later.sentences[i]
+        closure, vector = later.context(i)
+        cov = coverage(keys, weights, closure)
+        sim = tfidf.cosine(fvec, vector)
         if _passes(cov, sim, ev_cfg):
-            pos, neg = cues(s.text)
+            pos, neg = later.cues(i)
             quotes.append(_Candidate(_score(cov, sim), cov, sim, s.text, s.span, pos, neg))
         elif cov > 0:
             near_miss = max(near_miss, _score(cov, sim))
@@ -286,13 +351,13 @@ def link_followups(reports: list[Report]) -> list[FollowUp]:
             sentences = split_sentences(later.document, taxonomy, later.footnote_lines())
             tfidf = TfIdf.fit([(s.text, concept_terms(s.issues, taxonomy)) for s in sentences],
                               _force_words(later))
+            indexed = LaterReport(later, sentences, tfidf, taxonomy)
             for earlier in earlier_reports:
                 for f in earlier.findings:
                     if f.kind not in FORMAL_KINDS:
                         continue
                     issues = f.issues or tag_text(f.text, taxonomy)
-                    status, confidence, ev_findings, quotes, signals = assess(
-                        f.text, issues, later, sentences=sentences, tfidf=tfidf, taxonomy=taxonomy)
+                    status, confidence, ev_findings, quotes, signals = assess(f.text, issues, indexed)
                     out.append(FollowUp(
                         finding=_finding_ref(earlier, f.kind, f.ordinal),
                         later_report_id=later.info.report_id,

@@ -11,16 +11,18 @@ text is about as specifically as the taxonomy allows.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from ..ingest.text import paragraphs
-from ..model import Document, Report, Span
+from ..model import Document, Line, Report, Span
 from ..resources import ONTOLOGY_DIR
+from ..vocab import issue
 
 TAXONOMY_FILE = ONTOLOGY_DIR / "issues.ttl"
-ISSUE_NAMESPACE = "https://w3id.org/hmic-graph/id/issue/"
+ISSUE_NAMESPACE = str(issue(""))
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _ACRONYM = re.compile(r"^[A-Z0-9]*[A-Z][A-Z0-9]*s?$")
@@ -64,6 +66,7 @@ class Taxonomy:
         )
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called for every word of every sentence
 def _stem(token: str) -> str:
     """Fold plurals: 'persons'→'person', 'profiles'→'profile', 'PCSOs'→'PCSO', 'bodies'→'body'."""
     if len(token) > 4 and token.endswith("ies"):
@@ -147,10 +150,10 @@ def match_concepts(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
     while i < len(tokens):
         advance = 1
         # Index by the lower-case form and by the original-case form (for acronyms).
-        candidates = taxonomy._index.get(tokens[i][0], []) + (
-            taxonomy._index.get(tokens[i][1], []) if tokens[i][1] != tokens[i][0] else []
-        )
-        candidates.sort(key=lambda e: (-len(e[0]), e[1]))
+        candidates = taxonomy._index.get(tokens[i][0], [])
+        if tokens[i][1] != tokens[i][0] and tokens[i][1] in taxonomy._index:
+            # Each index entry is sorted already; only a merge of two needs sorting again.
+            candidates = sorted(candidates + taxonomy._index[tokens[i][1]], key=lambda e: (-len(e[0]), e[1]))
         for key, cid in candidates:
             if _match_at(tokens, i, key):
                 found.append(cid)
@@ -185,11 +188,11 @@ class Sentence:
     footnote: bool = False  # the paragraph is a footnote (starts with a note mark)
 
 
-def _line_offsets(doc: Document, text: str, span: Span) -> list[tuple[int, int]]:
+def _line_offsets(lines: list[Line], text: str, span: Span) -> list[tuple[int, int]]:
     """(offset in paragraph text, line number) for each source line the paragraph was built from."""
     offsets = []
     pos = 0
-    for ln in doc.lines:
+    for ln in lines:
         if ln.number < span.start or ln.number > span.end or ln.furniture:
             continue
         norm = " ".join(ln.text.split())
@@ -200,6 +203,20 @@ def _line_offsets(doc: Document, text: str, span: Span) -> list[tuple[int, int]]
             offsets.append((at, ln.number))
             pos = at + len(norm)
     return offsets or [(0, span.start)]
+
+
+def _lines_within(lines: list[Line], numbers: list[int] | None, span: Span) -> list[Line]:
+    """The lines numbered within ``span``: a slice found by bisection over ``numbers`` (the
+    lines' numbers when ascending), not a walk over every line of the document per paragraph."""
+    if numbers is None:
+        return lines
+    return lines[bisect_left(numbers, span.start):bisect_right(numbers, span.end)]
+
+
+def _ascending_numbers(lines: list[Line]) -> list[int] | None:
+    """The lines' numbers, or None when they are not ascending (then every line is walked)."""
+    numbers = [ln.number for ln in lines]
+    return numbers if all(a < b for a, b in zip(numbers, numbers[1:])) else None
 
 
 def _line_at(offsets: list[tuple[int, int]], offset: int) -> int:
@@ -220,8 +237,9 @@ def split_sentences(doc: Document, taxonomy: Taxonomy | None = None,
     """
     taxonomy = taxonomy or load_taxonomy()
     out: list[Sentence] = []
+    numbers = _ascending_numbers(doc.lines)
     for p_index, para in enumerate(paragraphs(doc.lines)):
-        offsets = _line_offsets(doc, para.text, para.span)
+        offsets = _line_offsets(_lines_within(doc.lines, numbers, para.span), para.text, para.span)
         footnote = bool(_NOTE_MARK.match(para.text)) or para.span.start in footnote_lines
         start = 0
         bounds = [m.start() for m in _SENTENCE_END.finditer(para.text)] + [len(para.text)]
