@@ -29,12 +29,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from .model import HmicError
-from .resources import ONTOLOGY_DIR
-from .serialize import atomic_write, turtle_text
+from .resources import ONTOLOGY_DIR, ontology_files
+from .serialize import atomic_write, read_graph_file, turtle_text
 from .vocab import GRAPH_INFERRED, HMIC, ID
 
 INFERRED_FILE = "inferred.ttl"
-DEFAULT_GRAPH = Path("out") / "graph.ttl"
 # Datatypes outside the OWL 2 datatype map that our data uses, and how to read them as
 # xsd:dateTime.
 _DATE_PATTERNS = {
@@ -119,7 +118,7 @@ def reasoning_input(data: Graph) -> Graph:
     without). Literals of the properties in _REASONED_LITERALS stay, dates included.
     """
     merged = Graph()
-    for path in sorted(ONTOLOGY_DIR.glob("*.ttl")):
+    for path in ontology_files():
         merged.parse(path, format="turtle")
     annotations = set(merged.subjects(RDF.type, OWL.AnnotationProperty)) | {RDFS.label, RDFS.comment}
     for s, p, o in data:
@@ -213,15 +212,8 @@ def store_inferred(build_dir: Path, inferred: Graph) -> bool:
 def _load(source: Path | str | Graph | None) -> tuple[Graph, Path | None]:
     if isinstance(source, Graph):
         return source, None
-    path = Path(source) if source is not None else DEFAULT_GRAPH
-    if not path.exists():
-        raise HmicError(str(path), "no such graph file (run 'hmic-graph build' first)")
-    g = Graph()
-    try:
-        g.parse(path, format="nt" if path.suffix == ".nt" else "turtle")
-    except Exception as exc:  # rdflib parsers raise many types
-        raise HmicError(str(path), f"cannot read RDF: {exc}".splitlines()[0]) from None
-    return g, path.parent
+    graph, path = read_graph_file(source)
+    return graph, path.parent
 
 
 def _first_line(exc: Exception) -> str:
@@ -245,8 +237,7 @@ def describe_classes(ontology: Graph | None = None) -> dict[str, str]:
 
 _KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual,
           RDFS.Datatype)
-_BUILTIN = ("http://www.w3.org/2002/07/owl#", "http://www.w3.org/2000/01/rdf-schema#",
-            "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2001/XMLSchema#")
+_BUILTIN = (str(OWL), str(RDFS), str(RDF), str(XSD))
 
 
 def dl_problems(ontology: Graph) -> list[str]:
@@ -268,7 +259,8 @@ def dl_problems(ontology: Graph) -> list[str]:
         if isinstance(prop, URIRef) and not str(prop).startswith(_BUILTIN) and prop not in kinds:
             problems.append(f"{prop} is used in a restriction but not declared")
         if (r, OWL.someValuesFrom, None) in ontology and OWL.DatatypeProperty in kinds.get(prop, set()):
-            if isinstance(ontology.value(r, OWL.someValuesFrom), URIRef) and OWL.Class in kinds.get(ontology.value(r, OWL.someValuesFrom), set()):
+            filler = ontology.value(r, OWL.someValuesFrom)
+            if isinstance(filler, URIRef) and OWL.Class in kinds.get(filler, set()):
                 problems.append(f"{prop} is a datatype property restricted to a class")
     for term, ks in sorted(kinds.items()):
         if str(term).startswith(str(HMIC)) and ks & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}:

@@ -20,6 +20,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, XSD
 
 from . import vocab
+from .model import HmicError
 
 # Conservative subset of Turtle's PN_LOCAL: no escapes, no '/' or ':' and no trailing '.'.
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
@@ -212,9 +213,22 @@ def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
         raise
 
 
-def write_turtle(graph: Graph, path: Path, prefixes: dict[str, str] | None = None) -> None:
-    atomic_write(path, turtle_text(graph, prefixes))
+# -- reading ----------------------------------------------------------------------------------
+
+DEFAULT_GRAPH = Path("out") / "graph.ttl"  # what validate and reason read when given no file
+_FORMAT_BY_SUFFIX = {".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml",
+                     ".xml": "xml", ".trig": "trig", ".nq": "nquads"}
 
 
-def write_ntriples(graph: Graph, path: Path) -> None:
-    atomic_write(path, (line + "\n" for line in ntriples_lines(graph)))
+def read_graph_file(path: Path | str | None = None) -> tuple[Graph, Path]:
+    """A graph file (default ``out/graph.ttl``; format from the suffix, else Turtle) and its
+    path; a missing or unreadable file is one HmicError line."""
+    path = Path(path) if path is not None else DEFAULT_GRAPH
+    if not path.exists():
+        raise HmicError(str(path), "no such graph file (run 'hmic-graph build' first)")
+    graph = Graph()
+    try:
+        graph.parse(path, format=_FORMAT_BY_SUFFIX.get(path.suffix.lower(), "turtle"))
+    except Exception as exc:  # rdflib raises many parser-specific types
+        raise HmicError(str(path), f"cannot read RDF: {exc}".splitlines()[0]) from None
+    return graph, path

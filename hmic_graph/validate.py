@@ -38,19 +38,18 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .model import HmicError
-from .resources import ONTOLOGY_DIR, SHAPES_DIR
-from .serialize import atomic_write, turtle_text
+from . import vocab
+from .resources import ontology_files, shape_files
+from .serialize import atomic_write, read_graph_file, turtle_text
 from .store import to_ox, to_rdflib
 from .vocab import HMIC, PREFIXES, SH
 
 RESULTS_FILE = "validation.ttl"
 TEXT_FILE = "validation.txt"
-DEFAULT_GRAPH = Path("out") / "graph.ttl"
 # Below this many report graphs a process pool costs more than it saves.
 PARALLEL_MIN_UNITS = 4
 OTHER_UNIT = "(not in any report)"
-HMSH = "https://w3id.org/hmic-graph/shapes#"
+HMSH = str(vocab.HMSH)
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def _parse_files(paths: list[Path]) -> Graph:
 @lru_cache(maxsize=1)
 def all_shapes() -> Graph:
     """Every shape file: for labels and prefixes, and what any SHACL engine would run."""
-    return _parse_files(sorted(SHAPES_DIR.glob("*.ttl")))
+    return _parse_files(shape_files())
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +126,7 @@ def local_shapes() -> Graph:
 @lru_cache(maxsize=1)
 def context_graph() -> Graph:
     """Ontology, grade scales, taxonomy and gazetteer files, whole (for labels)."""
-    return _parse_files(sorted(ONTOLOGY_DIR.glob("*.ttl")))
+    return _parse_files(ontology_files())
 
 
 # What the core shapes need besides a report's own triples: the class hierarchy (sh:class and
@@ -346,7 +345,7 @@ def _to_ox_store(data: Graph) -> ox.Store:
     """An in-memory store of the data plus the ontology files (read by pyoxigraph itself)."""
     store = ox.Store()
     store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data)
-    for path in sorted(ONTOLOGY_DIR.glob("*.ttl")):
+    for path in ontology_files():
         store.load(path=str(path), format=ox.RdfFormat.TURTLE)
     return store
 
@@ -423,20 +422,8 @@ def validate_graph_file(path: Path | str | None = None, out_dir: Path | None = N
                         workers: int | None = None) -> ValidationResult:
     """``hmic-graph validate [GRAPH]``: validate a graph file (default ``out/graph.ttl``);
     the results are written next to it unless ``out_dir`` says otherwise."""
-    path = Path(path) if path is not None else DEFAULT_GRAPH
-    if not path.exists():
-        raise HmicError(str(path), "no such graph file (run 'hmic-graph build' first)")
-    data = Graph()
-    try:
-        data.parse(path, format=_rdf_format(path))
-    except Exception as exc:  # rdflib raises many parser-specific types
-        raise HmicError(str(path), f"cannot read RDF: {exc}".splitlines()[0]) from None
+    data, path = read_graph_file(path)
     return validate_build(data, out_dir if out_dir is not None else path.parent, workers=workers)
-
-
-def _rdf_format(path: Path) -> str:
-    return {".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml",
-            ".xml": "xml", ".trig": "trig", ".nq": "nquads"}.get(path.suffix.lower(), "turtle")
 
 
 _RESULT_PREFIXES = {**PREFIXES, "sh": str(SH), "hmsh": HMSH}

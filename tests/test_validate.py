@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from hmic_graph import validate
 from hmic_graph.cli import app
+from hmic_graph.model import HmicError
 from hmic_graph.vocab import SH
 
-FIXTURES = Path(__file__).parent / "data" / "shapes"
+from test_shapes import load as load_fixtures
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +54,8 @@ def test_results_graph_is_a_standard_shacl_report(sample_validation):
 
 
 def fixture_file(tmp_path: Path, *names: str) -> Path:
-    prefixes = (FIXTURES / "_prefixes.ttl").read_text(encoding="utf-8")
-    g = Graph()
-    for name in ("base.ttl", *names):
-        g.parse(data=prefixes + (FIXTURES / name).read_text(encoding="utf-8"), format="turtle")
     path = tmp_path / "graph.ttl"
-    g.serialize(path, format="turtle")
+    load_fixtures(*names).serialize(path, format="turtle")
     return path
 
 
@@ -100,7 +97,7 @@ def test_cli_validate_missing_graph_is_one_line(tmp_path):
 def test_unreadable_graph_is_one_line(tmp_path):
     bad = tmp_path / "graph.ttl"
     bad.write_text("this is not turtle .", encoding="utf-8")
-    with pytest.raises(validate.HmicError, match="cannot read RDF"):
+    with pytest.raises(HmicError, match="cannot read RDF"):
         validate.validate_graph_file(bad)
 
 
