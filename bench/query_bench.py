@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 from rdflib import Graph  # noqa: E402
 
 from hmic_graph import pipeline  # noqa: E402
-from hmic_graph.queries import bind_inline, bindings_for, get_query  # noqa: E402
+from hmic_graph.queries import bindings_for, get_query  # noqa: E402
 from hmic_graph.resources import ontology_files  # noqa: E402
-from hmic_graph.store import open_store, select  # noqa: E402
+from hmic_graph.store import bind, open_store, select  # noqa: E402
 
 
 def timed(fn, runs: int) -> tuple[float, list[float], int]:
@@ -59,11 +60,10 @@ def main() -> None:
     for name in ("followup", "followup-evidence"):
         query = get_query(name)
         bindings = bindings_for(query, {"force": "essex-police"})
-        sparql = bind_inline(query.sparql, bindings)
-        results = [("oxigraph (store)",) + timed(lambda: select(store, sparql), args.runs)]
-        rdflib_sparql = sparql
+        sparql = bind(query.sparql, bindings)  # the same text on both engines
+        results = [("oxigraph (store)",) + timed(partial(select, store, sparql), args.runs)]
         try:
-            results.append(("rdflib (in memory)",) + timed(lambda: list(graph.query(rdflib_sparql)),
+            results.append(("rdflib (in memory)",) + timed(lambda q=sparql: list(graph.query(q)),
                                                            max(3, args.runs // 10)))
         except Exception as exc:  # rdflib's SPARQL engine fails some valid queries
             print(f"  {name}: rdflib cannot run it ({type(exc).__name__}: {str(exc)[:80]})")

@@ -32,7 +32,8 @@ from .model import HmicError
 from .resources import QUERIES_DIR
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[a-z]+)(?P<optional>\s*,\s*optional)?\)\s*(?:-\s*(?P<help>.*))?$")
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[a-z]+)(?P<optional>\s*,\s*optional)?\)"
+                    r"\s*(?:-\s*(?P<help>.*))?$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PARAM_TYPES = ("force", "report", "issue", "iri", "integer", "string")
 
@@ -139,29 +140,8 @@ def run_named(store, name: str, values: Mapping[str, str] | None = None,
     from .store import select
 
     query = get_query(name, directory)
-    rows = select(store, bind_inline(query.sparql, bindings_for(query, values or {})))
+    rows = select(store, query.sparql, bindings_for(query, values or {}))
     return result_columns(query.sparql, rows), rows
-
-
-_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
-
-
-def bind_inline(sparql: str, bindings: Mapping[str, Node]) -> str:
-    """Put the bindings in a VALUES block at the top of the outer WHERE group.
-
-    A trailing VALUES would be joined only after GROUP BY (SPARQL 1.1, 18.2.4), so aggregate
-    queries would compute every force and then filter; inside the group the engine uses the
-    bound values from the start. The block is built from RDF terms (``values_clause``), so a
-    value can never add syntax to the query.
-    """
-    from .store import values_clause
-
-    if not bindings:
-        return sparql
-    m = _WHERE.search(sparql)
-    if not m:
-        raise HmicError("query", "no WHERE { ... } to bind parameters in")
-    return sparql[: m.end()] + values_clause(bindings) + sparql[m.end():]
 
 
 def result_columns(sparql: str, rows: list[dict]) -> list[str]:

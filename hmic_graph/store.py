@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from . import vocab
@@ -133,7 +134,7 @@ def to_rdflib(term: object) -> Node | None:
         if term.language:
             return Literal(term.value, lang=term.language)
         dt = term.datatype.value
-        if dt == "http://www.w3.org/2001/XMLSchema#string":
+        if dt == str(XSD.string):
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(dt))
     raise TypeError(f"unexpected term from the store: {term!r}")

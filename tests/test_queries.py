@@ -6,8 +6,16 @@ import pytest
 from rdflib import Literal, URIRef
 
 from hmic_graph.model import HmicError
-from hmic_graph.queries import (bindings_for, get_query, load_queries, parse_params, parse_query,
-                                run_named, to_csv, to_json)
+from hmic_graph.queries import (
+    bindings_for,
+    get_query,
+    load_queries,
+    parse_params,
+    parse_query,
+    run_named,
+    to_csv,
+    to_json,
+)
 from hmic_graph.store import open_store
 
 EXPECTED_QUERIES = {"followup", "open-recommendations", "recurring-issues", "grades-matrix",
