@@ -16,11 +16,11 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from .resources import ONTOLOGY_DIR
 from .serialize import atomic_write
-from .vocab import PREFIXES
+from .vocab import ONTOLOGY, PREFIXES
 
 ONTOLOGY_FILES = ("hmic.ttl", "defined.ttl")
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "ontology"
-MAIN_ONTOLOGY = URIRef("https://w3id.org/hmic-graph/ontology")
+MAIN_ONTOLOGY = ONTOLOGY
 
 
 def ontology_graph() -> Graph:

@@ -26,6 +26,7 @@ from .model import HmicError
 from .resources import DATA
 from .serialize import atomic_write, ntriples_lines, turtle_from_ntriples
 from .sparql import load as sparql
+from .store import graph_names as store_graph_names
 from .store import open_store, select, to_rdflib
 
 RDF_FORMATS = ("ttl", "nt", "jsonld", "trig")
@@ -35,7 +36,6 @@ SUFFIX = {"ttl": ".ttl", "nt": ".nt", "jsonld": ".jsonld", "trig": ".trig"}
 # The published JSON-LD context: docs/context.jsonld in the repository, data/context.jsonld
 # in the package (a symlink to the same file).
 CONTEXT_FILE = DATA / "context.jsonld"
-CONTEXT_URL = "https://w3id.org/hmic-graph/context.jsonld"
 
 # Short names users may give to --graph for the store's non-report graphs.
 GRAPH_ALIASES = {
@@ -62,7 +62,7 @@ def graph_iri(store: ox.Store, name: str) -> URIRef:
 def graph_names(store: ox.Store, graph: str | None = None) -> list[URIRef]:
     if graph is not None:
         return [graph_iri(store, graph)]
-    return [URIRef(g) for g in sorted(g.value for g in store.named_graphs())]
+    return [URIRef(g) for g in store_graph_names(store)]
 
 
 def named_graph(store: ox.Store, name: URIRef) -> Graph:
@@ -181,6 +181,10 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _line_range(row: dict) -> str:
+    return f"{row['lineStart']}-{row['lineEnd']}" if row["lineStart"] is not None else ""
+
+
 def findings_rows(store: ox.Store) -> list[dict[str, str]]:
     rows = []
     for r in select(store, sparql(FINDINGS_QUERY)):
@@ -192,7 +196,7 @@ def findings_rows(store: ox.Store) -> list[dict[str, str]]:
             "number": _cell(r["number"]),
             "area": _cell(r["area"]),
             "text": _cell(r["text"]),
-            "lines": f"{r['lineStart']}-{r['lineEnd']}" if r["lineStart"] is not None else "",
+            "lines": _line_range(r),
             "followed_up_in": _local_id(r["later"], "report"),
             "follow_up_issued": _cell(r["laterIssued"]),
             "follow_up_status": STATUS_LABEL.get(str(r["status"]), "") if r["status"] else "",
@@ -218,7 +222,7 @@ def judgements_rows(store: ox.Store) -> list[dict[str, str]]:
             "programme": _cell(r["programme"]),
             "area": _cell(r["area"]),
             "grade": _cell(r["grade"]) or "ungraded",
-            "lines": f"{r['lineStart']}-{r['lineEnd']}" if r["lineStart"] is not None else "",
+            "lines": _line_range(r),
             "iri": _cell(r["judgement"]),
         })
     return sorted(rows, key=lambda row: (row["force"], row["issued"], row["report"], row["iri"]))

@@ -21,8 +21,8 @@ import importlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 

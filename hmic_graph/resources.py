@@ -27,7 +27,3 @@ def ontology_files() -> list[Path]:
 
 def shape_files() -> list[Path]:
     return sorted(SHAPES_DIR.glob("*.ttl"))
-
-
-def query_files() -> list[Path]:
-    return sorted(QUERIES_DIR.glob("*.rq"))

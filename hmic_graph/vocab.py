@@ -21,6 +21,9 @@ EARL = Namespace("http://www.w3.org/ns/earl#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+# The shapes' namespace (shapes/*.ttl) and the ontology document itself.
+HMSH = Namespace("https://w3id.org/hmic-graph/shapes#")
+ONTOLOGY = URIRef("https://w3id.org/hmic-graph/ontology")
 
 # Prefixes written at the top of graph.ttl and offered to SPARQL users; order is the output order.
 PREFIXES: dict[str, str] = {

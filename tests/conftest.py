@@ -9,8 +9,17 @@ import pytest
 
 from hmic_graph.ingest.text import document_from_bytes
 from hmic_graph.model import (
-    Conflict, ContextFact, Finding, ForceContact, GlossaryEntry, GradeCount, Judgement,
-    PracticeExample, Report, ReportInfo, Span,
+    Conflict,
+    ContextFact,
+    Finding,
+    ForceContact,
+    GlossaryEntry,
+    GradeCount,
+    Judgement,
+    PracticeExample,
+    Report,
+    ReportInfo,
+    Span,
 )
 from hmic_graph.resources import sample_reports
 

@@ -59,6 +59,7 @@ def test_two_builds_are_byte_identical(tmp_path, fake_extractor):
     assert b"report:kent-police-2007-10" in ttl_a
     assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
     assert a.triples > 100 and (tmp_path / "a" / "store").is_dir()
+    assert b.triples == a.triples and [r.info.report_id for r in b.reports] == [r.info.report_id for r in a.reports]
 
 
 def test_bad_file_among_good_ones(tmp_path, fake_extractor):

@@ -6,8 +6,7 @@ import pytest
 
 from hmic_graph.link import link_followups, tag_reports
 from hmic_graph.link.followup import CONFIG, FORMAL_KINDS, stated_followups
-from hmic_graph.model import (EarlierInspection, Finding, FindingRef, RecalledFinding, Report,
-                              ReportInfo, Span)
+from hmic_graph.model import EarlierInspection, Finding, FindingRef, RecalledFinding, Report, ReportInfo, Span
 from hmic_graph.resources import DATA
 
 from link_fixtures import essex_2007, essex_2016

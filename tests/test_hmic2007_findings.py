@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hmic2007_samples import extract_text, fixture, fixture_text, sample
 
 from hmic_graph.model import Span
+
+from hmic2007_samples import extract_text, fixture, fixture_text, sample
 
 PVP = "Protecting vulnerable people"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hmic2007_samples import extract_text, fixture_text, sample
-
 from hmic_graph.model import Span
+
+from hmic2007_samples import extract_text, fixture_text, sample
 
 
 def entries(name: str) -> dict[str, str]:

@@ -6,13 +6,14 @@ import dataclasses
 import json
 
 import pytest
-from hmic2007_samples import FILES, FIXTURES, extract_text, fixture_text, sample
 
 from hmic_graph.extract import extract_report
 from hmic_graph.extract.hmic2007 import extract_hmic2007
 from hmic_graph.ingest import read_document
 from hmic_graph.model import HmicError, Span
 from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+from hmic2007_samples import FILES, FIXTURES, extract_text, fixture_text, sample
 
 
 @pytest.mark.parametrize("name, force_id, force_name, isbn", [

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hmic2007_samples import extract_text, fixture, fixture_text, sample
 
 from hmic_graph.model import Span
+
+from hmic2007_samples import extract_text, fixture, fixture_text, sample
 
 PVP = "Protecting vulnerable people"
 AREAS = ["Neighbourhood Policing", "Performance management", "Child abuse", "Domestic violence",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hmic2007_samples import sample
-
 from hmic_graph.extract.practice import parse_contact
 from hmic_graph.model import Span
+
+from hmic2007_samples import sample
 
 PVP = "Protecting vulnerable people"
 

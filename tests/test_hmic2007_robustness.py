@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from hmic2007_samples import FILES, extract_text, fixture_text
 
 from hmic_graph.extract.hmic2007 import extract_hmic2007
 from hmic_graph.ingest.text import document_from_bytes
 from hmic_graph.model import HmicError
 from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+from hmic2007_samples import FILES, extract_text, fixture_text
 
 
 def _damaged(seed: int) -> str:
@@ -66,11 +67,11 @@ def test_empty_bullet_and_leading_minus_sign() -> None:
 
 def test_norfolk_as_a_pdf_gives_the_same_records(tmp_path) -> None:
     # Norfolk is the messiest 2007 sample: hard-wrapped bullets, sub-bullets, missing GRADE.
-    from hmic2007_samples import sample
-    from pdf_render import render_file
-
     from hmic_graph.ingest import read_document
     from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+    from hmic2007_samples import sample
+    from pdf_render import render_file
 
     text_report = sample("norfolk")
     pdf = render_file(SAMPLE_REPORTS_DIR / FILES["norfolk"], tmp_path / "norfolk.pdf",

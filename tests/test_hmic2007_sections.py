@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hmic2007_samples import FILES, extract_text, fixture, fixture_text, sample
 
 from hmic_graph.model import Span
+
+from hmic2007_samples import FILES, extract_text, fixture, fixture_text, sample
 
 KINDS_IN_AREA = {"area", "national-context", "area-context", "strengths", "work-in-progress",
                  "areas-for-improvement", "developing-practice"}

@@ -41,7 +41,7 @@ def network_dir(store, tmp_path_factory):
 def test_graph_has_every_inspected_force_and_weighted_attributed_edges(graph):
     inspected = {d["label"] for _, d in graph.nodes(data=True) if d["inspected"]}
     assert inspected == {"Essex Police", "Hertfordshire Constabulary", "Cheshire Constabulary", "Norfolk Constabulary"}
-    for a, b, d in graph.edges(data=True):
+    for _, _, d in graph.edges(data=True):
         assert d["weight"] == d["evidence"] >= 1
         assert d["years"] and all(y.isdigit() for y in d["years"].split(";"))
     # Essex appears in 2007 and 2017 reports: some of its partnerships span both years.

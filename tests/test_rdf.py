@@ -5,7 +5,6 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from hmic_graph import vocab
 from hmic_graph.rdf import report_graph
 from hmic_graph.rdf.report import grade_scale_id
 from hmic_graph.serialize import turtle_text

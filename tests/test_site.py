@@ -8,10 +8,11 @@ from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
-from browser import browser_fixture, non_blank_fraction  # noqa: F401  (fixture)
 
 from hmic_graph.site import build_site
 from hmic_graph.store import open_store
+
+from browser import browser_fixture, non_blank_fraction  # noqa: F401  (fixture)
 
 browser = browser_fixture
 

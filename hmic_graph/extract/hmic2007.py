@@ -9,8 +9,16 @@ from .findings import extract_observations, extract_recommendations, recommendat
 from .glossary import extract_glossary
 from .judgements import extract_judgements
 from .practice import extract_practices, redact_contacts
-from .report import (assessment_period, cover_lines, cover_title, forces_inspected, isbn,
-                     publication_date, published_year, report_force)
+from .report import (
+    assessment_period,
+    cover_lines,
+    cover_title,
+    forces_inspected,
+    isbn,
+    publication_date,
+    published_year,
+    report_force,
+)
 
 PROGRAMME_ID = "hmic-2007"
 PROGRAMME_LABEL = "HMIC inspection 2007"

@@ -84,7 +84,7 @@ def section_distribution(doc: Document, header: Section) -> tuple[list[GradeCoun
     """The national grade distribution printed under an area heading (header row + counts)."""
     lines = _lines(doc, header.span)
     order = list(GRADE_WORDS)
-    for i, ln in enumerate(lines):
+    for ln in lines:
         if _grade_words_in(ln.text) >= 3 and not _GRADE_LABEL.match(ln.text):
             order = [canonical_grade(w) for w in re.findall(r"[A-Za-z]+", ln.text)
                      if canonical_grade(w)] or order

@@ -190,7 +190,7 @@ _NON_NAME_WORDS = {
     "also", "most", "there", "it", "they", "he", "she", "we", "joint", "police", "senior",
     "multi-agency", "neighbourhood", "specialist", "dedicated", "existing",
     "current", "single", "strategic", "various", "further", "such", "only", "key", "main",
-    "hmic", "hm", "her", "majesty's", "chief", "deputy", "assistant", "head", "director",
+    "hmic", "hm", "majesty's", "chief", "deputy", "assistant", "head", "director",
     "members", "member", "representatives", "staff", "officers", "inspectors", "is", "are",
     "was", "were", "be", "has", "have", "had", "not", "as", "if", "but", "or", "so",
 }

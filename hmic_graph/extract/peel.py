@@ -32,7 +32,18 @@ from ..layouts.peel import (
     split_sentences,
     strip_footnote_markers,
 )
-from ..model import Conflict, ContextFact, Document, Finding, Judgement, Line, Report, ReportInfo, Section, Span
+from ..model import (
+    Conflict,
+    ContextFact,
+    Document,
+    Finding,
+    Judgement,
+    Line,
+    Report,
+    ReportInfo,
+    Section,
+    Span,
+)
 from .forces import slugify
 from .glossary import extract_glossary
 from .recalled import extract_recalled

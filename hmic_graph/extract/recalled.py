@@ -273,6 +273,8 @@ def _attach_urls_by_title(found: dict[str, EarlierInspection], footnotes: dict[i
             continue
         for text in footnotes.values():
             cited = normalise_space(strip_footnote_markers(text)).replace("*", "")
-            if cited.lower().startswith(inspection.title.lower() + " – an inspection of") and info.force_name.lower() in cited.lower():
+            lowered = cited.lower()
+            if lowered.startswith(inspection.title.lower() + " – an inspection of") \
+                    and info.force_name.lower() in lowered:
                 inspection.url = _url(cited)
                 break

@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from .. import vocab
 from ..link.followup import earlier_report_id
-from ..model import Evidence, FollowUp, RecalledFinding, Report
+from ..model import Evidence, FollowUp, Report
 from ..vocab import EARL, HMIC, OA, SCHEMA
 from . import new_graph
 from .report import add_lines, en
@@ -105,7 +105,8 @@ def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
         source = vocab.source(later_report.document.sha256) if later_report else None
         finding = vocab.finding(fu.finding.report_id, fu.finding.kind, fu.finding.ordinal)
         node = vocab.follow_up(finding, fu.later_report_id)
-        label = f"Follow-up in {fu.later_report_id} of {fu.finding.kind} {fu.finding.ordinal} of {fu.finding.report_id}: {STATUS_LABEL[fu.status]}"
+        label = (f"Follow-up in {fu.later_report_id} of {fu.finding.kind} {fu.finding.ordinal} "
+                 f"of {fu.finding.report_id}: {STATUS_LABEL[fu.status]}")
         g.add((node, RDFS.label, en(label)))
         g.add((node, RDF.type, HMIC.FollowUp))  # explicit, so queries need no reasoner
         if fu.stated_by_inspectorate:
