@@ -1,10 +1,18 @@
-"""Incremental builds: extracted reports cached by content, per-report work spread over cores,
-and a lock so that two builds never write into the same directory at once.
+"""Incremental builds: per-report work spread over cores and cached by content, follow-up
+links cached per force, and a lock so that two builds never write into the same directory.
 
-A cache entry is keyed by the input's sha256 *and* the extraction code's version (a hash of
-the ingest/layout/extract sources and the gazetteer files they read): a changed report or a
-changed extractor is extracted again, an unchanged one is read back. Entries are written
-atomically (temp file + rename), so an interrupted build leaves no half entry behind.
+Per report, a worker ingests, extracts, tags issues (``link.tag_reports``) and writes the
+report's triples as N-Triples lines. Its cache entry holds what the build needs of that
+report, packed small: the report's facts for the manifest, its N-Triples (zlib) and the
+tagged Report itself (pickled, zlib), which is only unpacked when its force has to be
+linked again. An unchanged report therefore costs one small file read.
+
+Entries are keyed by the input's sha256, the file's name (it is written into the graph),
+``include_contacts`` and the code version (a hash of the code and the data files the
+per-report work reads): a changed report or a changed stage is processed again, an
+unchanged one is read back. Follow-up links are cached per force, keyed by the sorted
+sha256s of that force's reports. Entries are written atomically (temp file + rename), so
+an interrupted build leaves no half entry behind.
 """
 
 from __future__ import annotations
@@ -14,28 +22,32 @@ import os
 import pickle
 import sys
 import tempfile
+import zlib
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .model import HmicError, Report
+from .model import FollowUp, HmicError, Report, ReportInfo
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_DIR_NAME = ".cache"
 LOCK_FILE_NAME = ".build.lock"
-# What extraction depends on: change any of these and every cache entry is stale.
-_CODE_PARTS = ("ingest", "layouts", "extract")
-_CODE_FILES = ("model.py", "resources.py")
+# What the cached work depends on: change any of these and every cache entry is stale.
+_CODE_PARTS = ("ingest", "layouts", "extract", "link", "rdf")
+_CODE_FILES = ("model.py", "resources.py", "vocab.py", "serialize.py", "cache.py")
+_ZLIB_LEVEL = 1  # entries are read far more often than written; level 1 is 5x faster than 6
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the extraction code and the data files it reads (plus Python's version)."""
+    """Hash of the per-report code and the data files it reads (plus Python's version)."""
     digest = hashlib.sha256(f"python{sys.version_info[0]}.{sys.version_info[1]}".encode())
     files = [PACKAGE / name for name in _CODE_FILES]
     for part in _CODE_PARTS:
@@ -47,15 +59,62 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def report_counts(report: Report) -> dict[str, int]:
+    """How many records of each kind a report gave (the build summary and the manifest)."""
+    counts = Counter(f.kind for f in report.findings)
+    return {
+        "judgements": len(report.judgements),
+        **{kind: counts[kind] for kind in sorted(counts)},
+        "practices": len(report.practices),
+        "glossary": len(report.glossary),
+        "facts": len(report.facts),
+        "organisations": len(report.organisations),
+        "partnerships": len(report.partnerships),
+    }
+
+
+def pack(value: Any) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), _ZLIB_LEVEL)
+
+
+def unpack(blob: bytes) -> Any:
+    return pickle.loads(zlib.decompress(blob))
+
+
+def pack_lines(lines: list[str]) -> bytes:
+    return zlib.compress("\n".join(lines).encode("utf-8"), _ZLIB_LEVEL)
+
+
+def unpack_lines(blob: bytes) -> list[str]:
+    text = zlib.decompress(blob).decode("utf-8")
+    return text.split("\n") if text else []
+
+
 @dataclass
 class Extracted:
-    """The outcome of ingesting and extracting one input file."""
+    """The outcome of the per-report work on one input file.
+
+    ``problem``: the file could not be read or extracted. ``rdf_problem``: it was extracted
+    (``info`` and ``counts`` are set) but its records cannot become a sound graph.
+    """
 
     source: str
     sha256: str | None
-    report: Report | None = None
     problem: str | None = None
     from_cache: bool = False
+    info: ReportInfo | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    rdf_problem: str | None = None
+    report_blob: bytes | None = field(default=None, repr=False)  # pack(tagged Report), for linking
+    ntriples_blob: bytes | None = field(default=None, repr=False)  # pack_lines(its N-Triples)
+
+    @property
+    def report(self) -> Report | None:
+        """The tagged Report (unpacked on each call: callers keep it only as long as needed)."""
+        return unpack(self.report_blob) if self.report_blob is not None else None
+
+    def ntriples(self) -> list[str]:
+        return unpack_lines(self.ntriples_blob) if self.ntriples_blob is not None else []
 
 
 def file_sha256(path: Path, max_bytes: int) -> str:
@@ -77,11 +136,15 @@ def file_sha256(path: Path, max_bytes: int) -> str:
     return digest.hexdigest()
 
 
-def entry_path(cache_dir: Path, sha256: str, version: str | None = None) -> Path:
-    return cache_dir / (version or code_version()) / f"{sha256}.pickle"
+def entry_path(cache_dir: Path, sha256: str, version: str | None = None, name: str = "",
+               include_contacts: bool = False) -> Path:
+    """The entry of one input: its bytes, its file name (in the graph) and the contacts flag."""
+    name_key = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    flag = "-contacts" if include_contacts else ""
+    return cache_dir / (version or code_version()) / f"{sha256}-{name_key}{flag}.pickle"
 
 
-def _read_entry(path: Path) -> tuple[Report | None, str | None] | None:
+def _read_entry(path: Path) -> Any | None:
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
@@ -91,7 +154,7 @@ def _read_entry(path: Path) -> tuple[Report | None, str | None] | None:
         return None
 
 
-def _write_entry(path: Path, value: tuple[Report | None, str | None]) -> None:
+def _write_entry(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -103,34 +166,53 @@ def _write_entry(path: Path, value: tuple[Report | None, str | None]) -> None:
         raise
 
 
-def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None,
-                version: str | None = None) -> Extracted:
-    """Ingest + extract one file, through the cache when there is one."""
+_ENTRY_FIELDS = ("problem", "info", "counts", "rdf_problem", "report_blob", "ntriples_blob")
+
+
+def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) -> Extracted:
+    """Ingest, extract, tag and write the triples of one file (no cache)."""
     from .extract import extract_report
     from .ingest import read_document
+    from .link import tag_reports
+    from .rdf import report_graph
+    from .serialize import ntriples_lines
 
     source = str(path)
-    entry = entry_path(cache_dir, sha256, version) if cache_dir is not None else None
-    if entry is not None:
-        cached = _read_entry(entry)
-        if cached is not None:
-            report, problem = cached
-            if report is not None:
-                report.document.source = path.name  # same bytes may come under another name
-            return Extracted(source, sha256, report, problem, from_cache=True)
     try:
         report = extract_report(read_document(path, max_bytes=max_bytes))
-        problem = None
     except HmicError as exc:
-        report, problem = None, exc.problem
-    except Exception as exc:  # an extractor bug must not sink the other files of the build
-        return Extracted(source, sha256, None, f"internal error: {type(exc).__name__}: {exc}")
+        return Extracted(source, sha256, exc.problem)
+    [report] = tag_reports([report])
+    done = Extracted(source, sha256, info=report.info, counts=report_counts(report))
+    try:
+        lines = ntriples_lines(report_graph(report, include_contacts=include_contacts), sort=False)
+    except HmicError as exc:  # records that cannot become a sound graph: this report only
+        done.rdf_problem = exc.problem
+        return done
+    done.report_blob, done.ntriples_blob = pack(report), pack_lines(lines)
+    return done
+
+
+def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None,
+                version: str | None = None, include_contacts: bool = False) -> Extracted:
+    """The per-report work on one file, through the cache when there is one."""
+    source = str(path)
+    entry = (entry_path(cache_dir, sha256, version, path.name, include_contacts)
+             if cache_dir is not None else None)
     if entry is not None:
-        _write_entry(entry, (report, problem))
-    return Extracted(source, sha256, report, problem)
+        cached = _read_entry(entry)
+        if isinstance(cached, dict) and set(cached) == set(_ENTRY_FIELDS):
+            return Extracted(source, sha256, from_cache=True, **cached)
+    try:
+        done = _process(path, sha256, max_bytes, include_contacts)
+    except Exception as exc:  # a stage's bug must not sink the other files of the build
+        return Extracted(source, sha256, f"internal error: {type(exc).__name__}: {exc}")
+    if entry is not None:
+        _write_entry(entry, {name: getattr(done, name) for name in _ENTRY_FIELDS})
+    return done
 
 
-def _extract_job(args: tuple[Path, str, int, Path | None, str]) -> Extracted:
+def _extract_job(args: tuple[Path, str, int, Path | None, str, bool]) -> Extracted:
     return extract_one(*args)
 
 
@@ -138,19 +220,107 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _chunksize(jobs: int, workers: int) -> int:
+    return max(1, jobs // (workers * 8))
+
+
 def extract_many(jobs: list[tuple[Path, str]], max_bytes: int, cache_dir: Path | None,
-                 workers: int | None = None) -> Iterator[Extracted]:
-    """Extract (path, sha256) jobs in parallel over processes, yielding results in job order."""
+                 workers: int | None = None, include_contacts: bool = False) -> Iterator[Extracted]:
+    """Process (path, sha256) jobs in parallel over processes, yielding results in job order."""
     workers = default_workers() if workers is None else workers
     # One version for the whole build, taken before the workers start: code edited while a
     # build runs must not split its entries between two versions.
     version = code_version()
-    args = [(path, sha, max_bytes, cache_dir, version) for path, sha in jobs]
+    args = [(path, sha, max_bytes, cache_dir, version, include_contacts) for path, sha in jobs]
     if workers <= 1 or len(args) <= 1:
         yield from map(_extract_job, args)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_extract_job, args, chunksize=max(1, len(args) // (workers * 8)))
+        yield from pool.map(_extract_job, args, chunksize=_chunksize(len(args), workers))
+
+
+# -- follow-up links, per force ----------------------------------------------------------------
+
+@dataclass
+class ForceLinks:
+    """The follow-up links among one force's reports: records and their N-Triples."""
+
+    force_id: str
+    followups: list[FollowUp]
+    ntriples_blob: bytes = field(repr=False)
+    from_cache: bool = False
+
+    def ntriples(self) -> list[str]:
+        return unpack_lines(self.ntriples_blob)
+
+
+def links_entry_path(cache_dir: Path, shas: list[str], version: str | None = None) -> Path:
+    """Keyed by the sorted sha256s of the force's reports: any change re-links that force only."""
+    key = hashlib.sha256("\n".join(sorted(shas)).encode()).hexdigest()
+    return cache_dir / (version or code_version()) / f"links-{key}.pickle"
+
+
+def _cached_links(force_id: str, cache_dir: Path | None, shas: list[str],
+                  version: str | None) -> ForceLinks | None:
+    if cache_dir is None:
+        return None
+    cached = _read_entry(links_entry_path(cache_dir, shas, version))
+    if isinstance(cached, tuple) and len(cached) == 2:
+        return ForceLinks(force_id, cached[0], cached[1], from_cache=True)
+    return None
+
+
+def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: Path | None,
+               version: str | None = None) -> ForceLinks:
+    """Follow-up links among the reports of one force: (sha256, pack(Report)) pairs.
+
+    Links never cross forces (a follow-up is of an earlier report of the same force), so
+    linking force by force gives the links of the whole corpus.
+    """
+    from .link import link_followups
+    from .rdf import links_graph
+    from .serialize import ntriples_lines
+
+    shas = [sha for sha, _ in report_blobs]
+    cached = _cached_links(force_id, cache_dir, shas, version)
+    if cached is not None:
+        return cached
+    reports = [unpack(blob) for _, blob in report_blobs]
+    followups = list(link_followups(reports))
+    blob = pack_lines(ntriples_lines(links_graph(followups, reports), sort=False))
+    if cache_dir is not None:
+        _write_entry(links_entry_path(cache_dir, shas, version), (followups, blob))
+    return ForceLinks(force_id, followups, blob)
+
+
+def _link_job(args: tuple[str, list[tuple[str, bytes]], Path | None, str]) -> ForceLinks:
+    return link_force(*args)
+
+
+def link_many(forces: dict[str, list[tuple[str, bytes]]], cache_dir: Path | None,
+              workers: int | None = None) -> Iterator[ForceLinks]:
+    """link_force for each force (sorted by id), in parallel; cached forces are read in the
+    parent, so their report blobs never travel to a worker."""
+    workers = default_workers() if workers is None else workers
+    version = code_version()
+    todo: list[tuple[str, list[tuple[str, bytes]], Path | None, str]] = []
+    ready: dict[str, ForceLinks] = {}
+    for force_id in sorted(forces):
+        cached = _cached_links(force_id, cache_dir, [sha for sha, _ in forces[force_id]], version)
+        if cached is not None:
+            ready[force_id] = cached
+        else:
+            todo.append((force_id, forces[force_id], cache_dir, version))
+    if workers <= 1 or len(todo) <= 1:
+        done = map(_link_job, todo)
+        ready.update((links.force_id, links) for links in done)
+    else:
+        # The largest forces first, so one long force does not start last.
+        todo.sort(key=lambda job: -len(job[1]))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            ready.update((links.force_id, links) for links in pool.map(_link_job, todo, chunksize=1))
+    for force_id in sorted(ready):
+        yield ready[force_id]
 
 
 def prune(cache_dir: Path) -> None:

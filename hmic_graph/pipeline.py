@@ -8,33 +8,46 @@ of the shared concepts the data points at (forces, programmes, areas, grades), s
 answers queries on its own. The ontology and the full taxonomy files are not copied into it;
 they are in ``ontology/`` and in the store's ``id/graph/ontology`` and ``id/graph/taxonomy``.
 
-Optional stages are called when their modules exist:
-``hmic_graph.link.tag_reports(reports) -> reports`` (fills findings' issues),
-``hmic_graph.link.link_followups(reports) -> list[FollowUp]`` and
-``hmic_graph.validate.validate_build(data_graph, out_dir)`` (its result's ``conforms`` decides
-the exit code).
+Where the work happens: each report is ingested, extracted, tagged and turned into
+N-Triples in a worker process (``cache.extract_many``), and follow-up links are made force
+by force, also in workers (``cache.link_many``); both are cached in ``DIR/.cache``, so a
+rebuild redoes only changed reports and their forces' links. The parent keeps each report's
+facts and packed triples, never its text: a force's reports are unpacked only to link them.
+The parent writes graph.ttl, loads the store (one streamed bulk load) and, when asked,
+validates (``hmic_graph.validate.validate_build(data_graph, out_dir)``; its result's
+``conforms`` decides the exit code).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-from collections import Counter
-from collections.abc import Callable, Iterable
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
-from rdflib import Graph
-
 from . import resources
-from .cache import CACHE_DIR_NAME, build_lock, extract_many, file_sha256, prune
+from .cache import (
+    CACHE_DIR_NAME,
+    Extracted,
+    build_lock,
+    extract_many,
+    file_sha256,
+    link_many,
+    prune,
+    report_counts,
+)
 from .ingest import DEFAULT_MAX_BYTES
-from .model import FollowUp, HmicError, Report
-from .rdf import links_graph, new_graph, report_graph
-from .serialize import atomic_write, ntriples_lines, turtle_chunks
+from .model import FollowUp, HmicError, ReportInfo
+from .rdf import new_graph
+from .serialize import atomic_write, turtle_chunks
 from .store import load_build
+
+__all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs", "report_counts"]
 
 INPUT_SUFFIXES = {".txt", ".pdf"}
 GRAPH_FILE = "graph.ttl"
@@ -56,16 +69,31 @@ class InputOutcome:
 
 
 @dataclass
+class BuiltReport:
+    """What a build keeps of one report it built: its facts, not its text."""
+
+    info: ReportInfo
+    sha256: str
+    source: str
+
+
+@dataclass
 class BuildResult:
     out_dir: Path
     inputs: list[InputOutcome]
-    reports: list[Report]
+    reports: list[BuiltReport]
     followups: list[FollowUp] = field(default_factory=list)
     graph_path: Path | None = None
     store_path: Path | None = None
     triples: int = 0
     conforms: bool | None = None  # None: validation not run (stage missing or nothing built)
     validation: Any = None
+    # Wall seconds of each stage of this build (extract, link, graph.ttl, store, validate).
+    timings: dict[str, float] = field(default_factory=dict)
+    # What this build processed instead of reading from the cache: input files, and forces
+    # whose follow-up links were made again.
+    processed: list[str] = field(default_factory=list)
+    relinked: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[InputOutcome]:
@@ -95,29 +123,16 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
     return sorted(files), missing
 
 
-def report_counts(report: Report) -> dict[str, int]:
-    counts = Counter(f.kind for f in report.findings)
-    return {
-        "judgements": len(report.judgements),
-        **{kind: counts[kind] for kind in sorted(counts)},
-        "practices": len(report.practices),
-        "glossary": len(report.glossary),
-        "facts": len(report.facts),
-        "organisations": len(report.organisations),
-        "partnerships": len(report.partnerships),
-    }
-
-
 def extract_files(files: list[Path], progress: Progress | None = None,
                   total_steps: int = 0, max_bytes: int = DEFAULT_MAX_BYTES,
-                  cache_dir: Path | None = None,
-                  workers: int | None = None) -> tuple[list[Report], list[InputOutcome]]:
-    """Ingest and extract each file; duplicates (same bytes) once; errors collected per file.
+                  cache_dir: Path | None = None, workers: int | None = None,
+                  include_contacts: bool = False) -> tuple[list[Extracted], list[InputOutcome]]:
+    """The per-report work on each file; duplicates (same bytes) once; errors collected per file.
 
-    Unique files are extracted in parallel over cores; with ``cache_dir``, unchanged files
-    (same sha256, same extraction code) are read back instead of extracted again.
+    Unique files are processed in parallel over cores; with ``cache_dir``, unchanged files
+    (same sha256, same code) are read back instead of processed again.
     """
-    reports: list[Report] = []
+    built: list[Extracted] = []
     outcomes: list[InputOutcome] = []
     by_sha: dict[str, str] = {}
     by_report_id: dict[str, str] = {}
@@ -133,22 +148,24 @@ def extract_files(files: list[Path], progress: Progress | None = None,
             continue
         by_sha[sha] = str(path)
         jobs.append((path, sha))
-    for i, done in enumerate(extract_many(jobs, max_bytes, cache_dir, workers), start=1):
+    for i, done in enumerate(extract_many(jobs, max_bytes, cache_dir, workers, include_contacts), start=1):
         if progress:
             progress(i, total_steps, f"extracted {Path(done.source).name}")
-        if done.report is None:
+        if done.info is None:
             outcomes.append(InputOutcome(done.source, "error", done.sha256, problem=done.problem))
             continue
-        report = done.report
-        rid = report.info.report_id
+        rid = done.info.report_id
         if rid in by_report_id:
             outcomes.append(InputOutcome(done.source, "error", done.sha256,
                                          problem=f"report {rid} was already read from {by_report_id[rid]}"))
             continue
         by_report_id[rid] = done.source
-        reports.append(report)
-        outcomes.append(InputOutcome(done.source, "built", done.sha256, rid, counts=report_counts(report)))
-    return reports, outcomes
+        if done.rdf_problem is not None:  # records that cannot become a sound graph: this report only
+            outcomes.append(InputOutcome(done.source, "error", done.sha256, rid, done.rdf_problem, done.counts))
+            continue
+        built.append(done)
+        outcomes.append(InputOutcome(done.source, "built", done.sha256, rid, counts=done.counts))
+    return built, outcomes
 
 
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
@@ -159,16 +176,6 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
             raise
         return None
     return getattr(mod, name, None)
-
-
-def link(reports: list[Report]) -> tuple[list[Report], list[FollowUp]]:
-    """Tag findings with issues, then trace findings into later reports (when those stages exist)."""
-    tag_reports = _optional("link", "tag_reports")
-    if tag_reports is not None:
-        reports = list(tag_reports(reports))
-    link_followups = _optional("link", "link_followups")
-    followups = list(link_followups(reports)) if link_followups is not None else []
-    return reports, followups
 
 
 def manifest(result: BuildResult) -> str:
@@ -207,11 +214,23 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
                   cache_dir: Path | None, workers: int | None) -> BuildResult:
     files, outcomes = expand_inputs(resources.sample_reports() if paths is None else paths)
     steps = len(files) + 4
-    reports, extracted = extract_files(files, progress, steps, max_bytes, cache_dir, workers)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    built, extracted = extract_files(files, progress, steps, max_bytes, cache_dir, workers, include_contacts)
+    lap("extract")
     outcomes += extracted
     outcomes.sort(key=lambda o: o.source)
-    result = BuildResult(out_dir=out_dir, inputs=outcomes, reports=reports)
-    if not reports:
+    result = BuildResult(out_dir=out_dir, inputs=outcomes, timings=timings,
+                         reports=[BuiltReport(e.info, e.sha256, e.source) for e in built],
+                         processed=sorted(e.source for e in built if not e.from_cache))
+    if not built:
         return result  # nothing to write: keep whatever an earlier build left
 
     def step(n: int, what: str) -> None:
@@ -219,55 +238,46 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
             progress(len(files) + n, steps, what)
 
     step(0, "linking reports")
-    reports, result.followups = link(reports)
-    result.reports = reports
-    step(1, "building triples")
-    validate_build = _optional("validate", "validate_build") if validate else None
-    # Each report's graph becomes N-Triples lines at once; the rdflib graph (ten times the
-    # memory) is kept only when SHACL validation needs the whole data.
-    lines: dict[str, list[str]] = {}
-    kept: dict[str, Graph] = {}
-    dropped: set[str] = set()
-    for report in list(reports):
-        rid = report.info.report_id
-        try:
-            graph = report_graph(report, include_contacts=include_contacts)
-        except HmicError as exc:  # records that cannot become a sound graph: drop this report only
-            reports.remove(report)
-            dropped.add(rid)
-            for outcome in result.inputs:
-                if outcome.report_id == rid:
-                    outcome.status, outcome.problem = "error", exc.problem
-            continue
-        lines[rid] = ntriples_lines(graph, sort=False)
-        if validate_build is not None:
-            kept[rid] = graph
-    if not reports:
-        return result
-    result.followups = [f for f in result.followups
-                        if f.finding.report_id not in dropped and f.later_report_id not in dropped]
-    links = links_graph(result.followups, reports)
-    links_lines = ntriples_lines(links, sort=False)
+    by_force: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    for e in built:
+        by_force[e.info.force_id].append((e.sha256, e.report_blob))
+        e.report_blob = None  # the report's text is not needed after linking
+    linked = list(link_many(by_force, cache_dir, workers))
+    del by_force
+    result.followups = [fu for force in linked for fu in force.followups]
+    result.relinked = [force.force_id for force in linked if not force.from_cache]
+    lap("link")
 
-    step(2, "writing graph.ttl and the store")
+    def links_lines() -> Iterator[str]:
+        for force in linked:
+            yield from force.ntriples()
+
+    def all_lines() -> Iterator[str]:
+        return chain(chain.from_iterable(e.ntriples() for e in built), links_lines())
+
+    step(1, "writing graph.ttl")
     # graph.ttl is streamed into a temporary file and renamed when complete (atomic_write),
     # so a failure leaves the previous graph.ttl; the store is swapped in only after that.
     stats: dict[str, int] = {}
     result.graph_path = out_dir / GRAPH_FILE
-    atomic_write(result.graph_path, turtle_chunks(
-        chain.from_iterable([*(lines[rid] for rid in sorted(lines)), links_lines]), stats=stats))
+    atomic_write(result.graph_path, turtle_chunks(all_lines(), stats=stats))
     result.triples = stats["triples"]
-    result.store_path = load_build(out_dir, lines, links_lines, resources.ontology_files())
+    lap("graph.ttl")
+    step(2, "loading the store")
+    result.store_path = load_build(out_dir, {e.info.report_id: e.ntriples for e in built},
+                                   links_lines, resources.ontology_files())
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
-    del lines
+    lap("store")
 
     step(3, "validating")
+    validate_build = _optional("validate", "validate_build") if validate else None
     if validate_build is not None:
-        data = new_graph()  # the union is only built for SHACL, which needs it whole
-        for rid in sorted(kept):
-            data += kept[rid]
-        data += links
+        # The union is only built for SHACL, which needs it whole: parsed back from the
+        # N-Triples, so no rdflib graph is kept per report while the rest of the build runs.
+        data = new_graph()
+        data.parse(data="\n".join(all_lines()), format="nt")
         result.validation = validate_build(data, out_dir)
         result.conforms = bool(result.validation.conforms)
+        lap("validate")
     step(4, "done")
     return result

@@ -11,11 +11,13 @@ Only one process may open a store read-write; queries open it read-only.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,14 +51,70 @@ def open_store(build_dir: Path, read_only: bool = True) -> ox.Store:
         raise HmicError(str(path), f"cannot open the store ({exc})") from None
 
 
-def _load_graph(store: ox.Store, graph: Graph | Sequence[str], name: URIRef) -> None:
-    """One named graph from an rdflib graph or from N-Triples lines (ntriples_lines)."""
-    lines = ntriples_lines(graph, sort=False) if isinstance(graph, Graph) else graph
-    data = "\n".join(lines).encode("utf-8")
-    if data:
-        # bulk_load writes straight to disk: a third of the time and half the memory of the
-        # transactional load; the store is new and swapped in whole, so nothing needs undoing.
-        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+GraphSource = Graph | Sequence[str] | Callable[[], Iterable[str]]
+
+
+def _graph_lines(graph: GraphSource) -> Iterable[str]:
+    """N-Triples lines of an rdflib graph, a list of lines, or a function giving them (read
+    only when the graph's turn to be loaded comes, so callers need not hold them all)."""
+    if isinstance(graph, Graph):
+        return ntriples_lines(graph, sort=False)
+    return graph() if callable(graph) else graph
+
+
+def _scoped_blank_nodes(line: str, number: int) -> str:
+    """Blank node labels are scoped to one document; graphs loaded separately never shared a
+    blank node, so in one N-Quads stream each graph's labels get the graph's number."""
+    if "_:" not in line:
+        return line
+    subject, predicate, rest = line.split(" ", 2)
+    if subject.startswith("_:"):
+        subject = f"_:g{number}x{subject[2:]}"
+    if rest.startswith("_:"):
+        rest = f"_:g{number}x{rest[2:]}"
+    return f"{subject} {predicate} {rest}"
+
+
+def _nquads(graphs: Iterable[tuple[URIRef, GraphSource]]) -> Iterator[bytes]:
+    """N-Quads, one graph at a time: each N-Triples line with its graph name before the dot."""
+    for number, (name, graph) in enumerate(graphs):
+        suffix = f" <{name}> .\n"
+        lines = [_scoped_blank_nodes(line, number)[:-1].rstrip() + suffix
+                 for line in _graph_lines(graph) if line and not line.startswith("#")]
+        if lines:
+            yield "".join(lines).encode("utf-8")
+
+
+class _ChunkReader(io.RawIOBase):
+    """A binary file over an iterator of byte chunks, so bulk_load streams them."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks, self.pending = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not self.pending:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return 0
+            self.pending = chunk
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def _load_graphs(store: ox.Store, graphs: Iterable[tuple[URIRef, GraphSource]]) -> None:
+    """All named graphs in one bulk_load of a streamed N-Quads document.
+
+    bulk_load writes straight to disk: a third of the time and half the memory of the
+    transactional load (the store is new and swapped in whole, so nothing needs undoing);
+    one call instead of one per graph saves its fixed cost per call.
+    """
+    reader = io.BufferedReader(_ChunkReader(_nquads(graphs)), buffer_size=1 << 20)
+    store.bulk_load(reader, format=ox.RdfFormat.N_QUADS)
 
 
 def _load_files(store: ox.Store, files: list[Path], name: URIRef) -> None:
@@ -64,12 +122,13 @@ def _load_files(store: ox.Store, files: list[Path], name: URIRef) -> None:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(name)))
 
 
-def load_build(build_dir: Path, report_graphs: Mapping[str, Graph | Sequence[str]],
-               links: Graph | Sequence[str], ontology_files: list[Path]) -> Path:
+def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
+               links: GraphSource, ontology_files: list[Path]) -> Path:
     """Write a fresh store for a build, then swap it in place of the previous one.
 
-    The store is built in a temporary directory next to its final place, so a build that
-    fails leaves the previous store intact.
+    ``report_graphs``: report id → its graph (an rdflib Graph, N-Triples lines or a function
+    returning them). The store is built in a temporary directory next to its final place,
+    so a build that fails leaves the previous store intact.
     """
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -78,9 +137,8 @@ def load_build(build_dir: Path, report_graphs: Mapping[str, Graph | Sequence[str
     try:
         os.chmod(tmp, default_mode(directory=True))
         store = ox.Store(str(tmp))
-        for report_id in sorted(report_graphs):
-            _load_graph(store, report_graphs[report_id], vocab.report_graph_name(report_id))
-        _load_graph(store, links, vocab.GRAPH_LINKS)
+        _load_graphs(store, chain(((vocab.report_graph_name(rid), report_graphs[rid]) for rid in sorted(report_graphs)),
+                                  [(vocab.GRAPH_LINKS, links)]))
         _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
         _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
         store.flush()

@@ -161,7 +161,7 @@ def test_samples_build_with_real_values(sample_build):
     assert str(e07["isbn"]) == "978-1-84726-456-5"  # line 17
     assert str(e16["isbn"]) == "978-1-78655-349-2"  # line 13
     assert (str(e07["issued"]), str(e16["issued"])) == ("2007-10", "2017-03")
-    assert str(e07["sha"]) == sample_build.reports[0].document.sha256
+    assert str(e07["sha"]) == sample_build.reports[0].sha256
     # Essex 2007 prints 11 numbered recommendations (lines 1176-1222); the first one:
     recs = select(store, """SELECT DISTINCT ?n ?text ?list WHERE { ?rec a hmic:Recommendation ;
         hmic:inReport ?r ; hmic:recommendationNumber ?n ; hmic:text ?text ; hmic:listLineStart ?list }

@@ -76,7 +76,7 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path, counted_extractions: li
     cache_dir = tmp_path / "cache"
     job = jobs(ESSEX_2007)
     list(extract_many(job, DEFAULT_MAX_BYTES, cache_dir, workers=1))
-    cache.entry_path(cache_dir, job[0][1]).write_bytes(b"not a pickle")
+    cache.entry_path(cache_dir, job[0][1], name=ESSEX_2007.name).write_bytes(b"not a pickle")
     again = list(extract_many(job, DEFAULT_MAX_BYTES, cache_dir, workers=1))
     assert again[0].report is not None and not again[0].from_cache
 
@@ -109,7 +109,9 @@ def test_rebuild_from_cache_writes_the_same_graph_and_a_duplicate_is_ingested_on
     assert statuses == [("essex-copy.txt", "built"), ("essex.txt", "duplicate")] or statuses == [
         ("essex-copy.txt", "duplicate"), ("essex.txt", "built")]
     assert len(first.reports) == 1
-    assert len(list((out / cache.CACHE_DIR_NAME).rglob("*.pickle"))) == 1
+    # One entry for the report (the duplicate is not processed) and one for its force's links.
+    entries = sorted(p.name.startswith("links-") for p in (out / cache.CACHE_DIR_NAME).rglob("*.pickle"))
+    assert entries == [False, True]
 
     second = build([inputs], out, validate=False)
     assert (out / "graph.ttl").read_bytes() == graph

@@ -1,0 +1,91 @@
+"""Per-report work in workers and follow-up links made force by force: the same links as over
+the whole corpus, cached per force, and a rebuild after one report changed redoes only that
+report and its force's links while writing what a build from scratch writes."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+from hmic_graph.cache import extract_many, file_sha256, link_force, pack
+from hmic_graph.ingest import DEFAULT_MAX_BYTES
+from hmic_graph.link import link_followups, tag_reports
+from hmic_graph.pipeline import build
+from hmic_graph.resources import SAMPLE_REPORTS_DIR
+from hmic_graph.serialize import ntriples_lines
+
+ESSEX_2007 = SAMPLE_REPORTS_DIR / "000_88c9294f686cd83b.txt"
+HERTS_2007 = SAMPLE_REPORTS_DIR / "002_6d76f0ff05c3221f.txt"
+ESSEX_2017 = SAMPLE_REPORTS_DIR / "001_615ec939449919b1.txt"
+
+
+def _key(fu) -> tuple:
+    return (fu.finding.report_id, fu.finding.kind, fu.finding.ordinal, fu.later_report_id)
+
+
+def test_linking_force_by_force_gives_the_links_of_the_whole_corpus(sample_reports: dict) -> None:
+    reports = tag_reports(copy.deepcopy(list(sample_reports.values())))
+    whole = link_followups(reports)
+    by_force: dict[str, list] = {}
+    for r in reports:
+        by_force.setdefault(r.info.force_id, []).append(r)
+    per_force = [fu for force in sorted(by_force) for fu in
+                 link_force(force, [(r.document.sha256, pack(r)) for r in by_force[force]], None).followups]
+    assert sorted(per_force, key=_key) == sorted(whole, key=_key)
+    # Essex 2007's findings are followed up in Essex 2017 (the samples' only force with two
+    # reports), and Essex 2017 states follow-ups of HMIC's 2015 report itself.
+    assert {fu.later_report_id for fu in whole} == {"essex-police-2017-03"}
+    assert any(fu.finding.report_id == "essex-police-2007-10" for fu in whole)
+    assert any(fu.stated_by_inspectorate for fu in whole)
+
+
+def test_links_graph_per_force_is_the_links_graph_of_the_corpus(sample_reports: dict) -> None:
+    from hmic_graph.rdf import links_graph
+
+    reports = tag_reports(copy.deepcopy(list(sample_reports.values())))
+    whole = set(ntriples_lines(links_graph(link_followups(reports), reports)))
+    per_force: set[str] = set()
+    for force in sorted({r.info.force_id for r in reports}):
+        mine = [r for r in reports if r.info.force_id == force]
+        per_force.update(link_force(force, [(r.document.sha256, pack(r)) for r in mine], None).ntriples())
+    assert per_force == whole and len(whole) > 100
+
+
+def test_worker_output_is_the_tagged_report_and_its_triples(tmp_path: Path) -> None:
+    from hmic_graph.rdf import report_graph
+
+    [done] = extract_many([(HERTS_2007, file_sha256(HERTS_2007, DEFAULT_MAX_BYTES))], DEFAULT_MAX_BYTES,
+                          tmp_path, workers=1)
+    report = done.report
+    assert done.info.report_id == "hertfordshire-constabulary-2007-10" == report.info.report_id
+    assert any(f.issues for f in report.findings)  # tagged in the worker
+    assert sorted(done.ntriples()) == ntriples_lines(report_graph(report))
+    [again] = extract_many([(HERTS_2007, done.sha256)], DEFAULT_MAX_BYTES, tmp_path, workers=1)
+    assert again.from_cache and again.ntriples() == done.ntriples() and again.counts == done.counts
+
+
+def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in (ESSEX_2007, ESSEX_2017, HERTS_2007):  # two forces, one with two reports
+        shutil.copy(path, inputs / path.name)
+    out = tmp_path / "out"
+    first = build([inputs], out, validate=False)
+    assert len(first.processed) == 3 and first.relinked == ["essex-police", "hertfordshire-constabulary"]
+
+    unchanged = build([inputs], out, validate=False)
+    assert unchanged.processed == [] and unchanged.relinked == []
+
+    herts = inputs / HERTS_2007.name
+    herts.write_text(herts.read_text(encoding="utf-8").replace("That the force", "That the constabulary", 1),
+                     encoding="utf-8")
+    again = build([inputs], out, validate=False)
+    assert [Path(p).name for p in again.processed] == [HERTS_2007.name]
+    assert again.relinked == ["hertfordshire-constabulary"]
+    scratch = build([inputs], tmp_path / "scratch", validate=False, incremental=False)
+    assert (out / "graph.ttl").read_bytes() == (tmp_path / "scratch" / "graph.ttl").read_bytes()
+    assert (out / "manifest.json").read_bytes() == (tmp_path / "scratch" / "manifest.json").read_bytes()
+    assert "That the constabulary" in (out / "graph.ttl").read_text(encoding="utf-8")
+    assert sorted(map(_key, again.followups)) == sorted(map(_key, scratch.followups))
+    assert set(again.timings) == {"extract", "link", "graph.ttl", "store"}
