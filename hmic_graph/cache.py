@@ -174,7 +174,7 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     from .extract import extract_report
     from .ingest import read_document
     from .link import tag_reports
-    from .rdf import report_graph
+    from .rdf import report_triples
     from .serialize import ntriples_lines
 
     source = str(path)
@@ -185,7 +185,7 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     [report] = tag_reports([report])
     done = Extracted(source, sha256, info=report.info, counts=report_counts(report))
     try:
-        lines = ntriples_lines(report_graph(report, include_contacts=include_contacts), sort=False)
+        lines = ntriples_lines(report_triples(report, include_contacts=include_contacts), sort=False)
     except HmicError as exc:  # records that cannot become a sound graph: this report only
         done.rdf_problem = exc.problem
         return done

@@ -95,7 +95,8 @@ def _iter_triples(graphs: list[Graph]) -> Iterator[tuple]:
         return
     union = Graph()
     for graph in graphs:
-        union += graph
+        for triple in graph:
+            union.add(triple)
     yield from to_canonical_graph(union)
 
 
@@ -114,11 +115,14 @@ def turtle_text_and_count(graphs: Graph | Iterable[Graph],
     return turtle_from_ntriples(ntriples_lines(graphs, sort=False), prefixes)
 
 
-def ntriples_lines(graphs: Graph | Iterable[Graph], sort: bool = True) -> list[str]:
-    """N-Triples lines, de-duplicated; sorted unless the order does not matter (store loads)."""
+def ntriples_lines(graphs: Graph | set | Iterable[Graph], sort: bool = True) -> list[str]:
+    """N-Triples lines, de-duplicated; sorted unless the order does not matter (store loads).
+
+    ``graphs``: one Graph, one set of (s, p, o) triples (rdf.report_triples), or several Graphs.
+    """
     terms = _Terms({})
     term = terms.term
-    graphs = [graphs] if isinstance(graphs, Graph) else list(graphs)
+    graphs = [graphs] if isinstance(graphs, (Graph, set, frozenset)) else list(graphs)
     lines = {f"{term(s)} {term(p)} {term(o)} ." for s, p, o in _iter_triples(graphs)}
     return sorted(lines) if sort else list(lines)
 

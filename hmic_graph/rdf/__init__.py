@@ -2,8 +2,8 @@
 
 Plug-in points for the other stages (called when their modules exist):
 
-* ``hmic_graph.rdf.organisations.organisations_graph(report) -> Graph`` — units, partners and
-  partnerships of one report; merged into that report's graph.
+* ``hmic_graph.rdf.organisations.add_organisations(triples, report)`` — units, partners and
+  partnerships of one report, added to that report's triples.
 * ``hmic_graph.rdf.followups.followups_graph(followups, reports) -> Graph`` — follow-up links
   between reports; kept apart from the report graphs (store graph ``id/graph/links``).
 """
@@ -14,6 +14,7 @@ import importlib
 from typing import Any, Callable
 
 from rdflib import Graph
+from rdflib.term import Node
 
 from .. import vocab
 from ..model import FollowUp, Report
@@ -39,13 +40,23 @@ def new_graph() -> Graph:
     return g
 
 
+def report_triples(report: Report, include_contacts: bool = False) -> set[tuple[Node, Node, Node]]:
+    """Everything one report says, as a set of (s, p, o) (its own records plus its
+    organisations): the triples of report_graph without the cost of an rdflib Graph."""
+    triples: set[tuple[Node, Node, Node]] = set()
+    _base_report_graph(report, include_contacts=include_contacts, g=triples)
+    add_organisations = _plugin("organisations", "add_organisations")
+    if add_organisations is not None:
+        add_organisations(triples, report)
+    add_pages(triples, report.document)  # PDF sources: the page of every node with a line span
+    return triples
+
+
 def report_graph(report: Report, include_contacts: bool = False) -> Graph:
-    """Everything one report says, as triples (its own records plus its organisations)."""
-    g = _base_report_graph(report, include_contacts=include_contacts)
-    organisations = _plugin("organisations", "organisations_graph")
-    if organisations is not None:
-        g += organisations(report)
-    add_pages(g, report.document)  # PDF sources: the page of every node with a line span
+    """Everything one report says, as an rdflib Graph (see report_triples)."""
+    g = new_graph()
+    for triple in report_triples(report, include_contacts):
+        g.add(triple)
     return g
 
 
@@ -57,4 +68,4 @@ def links_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
     return followups_graph(followups, reports)
 
 
-__all__ = ["report_graph", "links_graph", "new_graph"]
+__all__ = ["report_graph", "report_triples", "links_graph", "new_graph"]

@@ -33,6 +33,7 @@ from ..extract.organisations import (
 from ..model import Organisation, Report
 from ..resources import ONTOLOGY_DIR
 from ..vocab import HMIC, ID, ORG
+from .report import Triples
 from .report import add_lines as _add_lines
 from .report import en as _en
 
@@ -61,16 +62,27 @@ def _gazetteer_graph() -> Graph:
     return g
 
 
-def _add_concept(g: Graph, concept: URIRef) -> None:
-    """Type, labels and scheme of a gazetteer concept, copied from organisations.ttl."""
+@lru_cache(maxsize=None)
+def _concept_triples(concept: URIRef) -> tuple[tuple[URIRef, URIRef, object], ...]:
     gaz = _gazetteer_graph()
-    for p in (RDF.type, SKOS.prefLabel, RDFS.label, SKOS.inScheme):
-        for o in gaz.objects(concept, p):
-            g.add((concept, p, o))
+    return tuple((concept, p, o) for p in (RDF.type, SKOS.prefLabel, RDFS.label, SKOS.inScheme)
+                 for o in gaz.objects(concept, p))
+
+
+def _add_concept(g: Triples, concept: URIRef) -> None:
+    """Type, labels and scheme of a gazetteer concept, copied from organisations.ttl."""
+    for triple in _concept_triples(concept):
+        g.add(triple)
 
 
 def organisations_graph(report: Report) -> Graph:
     g = Graph()
+    add_organisations(g, report)
+    return g
+
+
+def add_organisations(g: Triples, report: Report) -> None:
+    """The triples of organisations_graph, added to ``g`` (a Graph or a set of triples)."""
     info = report.info
     report_node = vocab.report(info.report_id)
     force_node = vocab.force(info.force_id)
@@ -138,4 +150,3 @@ def organisations_graph(report: Report) -> Graph:
             g.add((quote, HMIC.text, Literal(scrub_personal(ev.text))))
             _add_lines(g, quote, ev.span)
             g.add((node, HMIC.partnershipEvidence, quote))
-    return g

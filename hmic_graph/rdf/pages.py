@@ -6,18 +6,20 @@ the page too without knowing about PDFs. Text sources (no pages) are left untouc
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal
-from rdflib.namespace import XSD
+from rdflib import Graph
 
 from ..model import Document
 from ..vocab import HMIC
+from .report import Triples, positive_integer
 
 
-def add_pages(g: Graph, document: Document) -> None:
+def add_pages(g: Triples, document: Document) -> None:
     page_of = {ln.number: ln.page for ln in document.lines if ln.page is not None}
     if not page_of:
         return
-    for node, line in list(g.subject_objects(HMIC.lineStart)):
+    starts = (list(g.subject_objects(HMIC.lineStart)) if isinstance(g, Graph)
+              else [(s, o) for s, p, o in g if p == HMIC.lineStart])
+    for node, line in starts:
         page = page_of.get(int(line))
         if page is not None:
-            g.add((node, HMIC.page, Literal(page, datatype=XSD.positiveInteger)))
+            g.add((node, HMIC.page, positive_integer(page)))
