@@ -90,6 +90,19 @@ def unpack_lines(blob: bytes) -> list[str]:
     return text.split("\n") if text else []
 
 
+def iter_lines(blob: bytes, chunk: int = 1 << 16) -> Iterator[str]:
+    """The lines of pack_lines, decompressed as they are read: merging a thousand reports'
+    lines holds a window of each, not all of them."""
+    inflate, pending = zlib.decompressobj(), b""
+    for start in range(0, len(blob), chunk):
+        pending += inflate.decompress(blob[start:start + chunk])
+        *lines, pending = pending.split(b"\n")  # '\n' is never inside a UTF-8 sequence
+        yield from (line.decode("utf-8") for line in lines)
+    pending += inflate.flush()
+    if pending:
+        yield pending.decode("utf-8")
+
+
 @dataclass
 class Extracted:
     """The outcome of the per-report work on one input file.
@@ -114,7 +127,11 @@ class Extracted:
         return unpack(self.report_blob) if self.report_blob is not None else None
 
     def ntriples(self) -> list[str]:
+        """The report's N-Triples lines, sorted by subject (serialize.subject_key)."""
         return unpack_lines(self.ntriples_blob) if self.ntriples_blob is not None else []
+
+    def iter_ntriples(self) -> Iterator[str]:
+        return iter_lines(self.ntriples_blob) if self.ntriples_blob is not None else iter(())
 
 
 def file_sha256(path: Path, max_bytes: int) -> str:
@@ -175,7 +192,7 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     from .ingest import read_document
     from .link import tag_reports
     from .rdf import report_triples
-    from .serialize import ntriples_lines
+    from .serialize import ntriples_lines, subject_key
 
     source = str(path)
     try:
@@ -186,6 +203,7 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     done = Extracted(source, sha256, info=report.info, counts=report_counts(report))
     try:
         lines = ntriples_lines(report_triples(report, include_contacts=include_contacts), sort=False)
+        lines.sort(key=subject_key)  # graph.ttl merges the reports' lines in this order
     except HmicError as exc:  # records that cannot become a sound graph: this report only
         done.rdf_problem = exc.problem
         return done
@@ -251,7 +269,11 @@ class ForceLinks:
     from_cache: bool = False
 
     def ntriples(self) -> list[str]:
+        """The links' N-Triples lines, sorted by subject (serialize.subject_key)."""
         return unpack_lines(self.ntriples_blob)
+
+    def iter_ntriples(self) -> Iterator[str]:
+        return iter_lines(self.ntriples_blob)
 
 
 def links_entry_path(cache_dir: Path, shas: list[str], version: str | None = None) -> Path:
@@ -279,7 +301,7 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
     """
     from .link import link_followups
     from .rdf import links_graph
-    from .serialize import ntriples_lines
+    from .serialize import ntriples_lines, subject_key
 
     shas = [sha for sha, _ in report_blobs]
     cached = _cached_links(force_id, cache_dir, shas, version)
@@ -287,7 +309,8 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
         return cached
     reports = [unpack(blob) for _, blob in report_blobs]
     followups = list(link_followups(reports))
-    blob = pack_lines(ntriples_lines(links_graph(followups, reports), sort=False))
+    lines = ntriples_lines(links_graph(followups, reports), sort=False)
+    blob = pack_lines(sorted(lines, key=subject_key))
     if cache_dir is not None:
         _write_entry(links_entry_path(cache_dir, shas, version), (followups, blob))
     return ForceLinks(force_id, followups, blob)

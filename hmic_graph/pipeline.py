@@ -44,7 +44,7 @@ from .cache import (
 from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, ReportInfo
 from .rdf import new_graph
-from .serialize import atomic_write, turtle_chunks
+from .serialize import atomic_write, turtle_chunks_merged
 from .store import load_build
 
 __all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs", "report_counts"]
@@ -260,7 +260,8 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     # so a failure leaves the previous graph.ttl; the store is swapped in only after that.
     stats: dict[str, int] = {}
     result.graph_path = out_dir / GRAPH_FILE
-    atomic_write(result.graph_path, turtle_chunks(all_lines(), stats=stats))
+    atomic_write(result.graph_path, turtle_chunks_merged(
+        [*(e.iter_ntriples() for e in built), *(force.iter_ntriples() for force in linked)], stats=stats))
     result.triples = stats["triples"]
     lap("graph.ttl")
     step(2, "loading the store")

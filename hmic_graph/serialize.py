@@ -8,11 +8,13 @@ byte-identical and diffs between builds are readable.
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -138,6 +140,52 @@ def turtle_from_ntriples(lines: Iterable[str], prefixes: dict[str, str] | None =
     return text, stats["triples"]
 
 
+def subject_key(line: str) -> tuple[bool, str]:
+    """Where an N-Triples line's subject comes in the Turtle: IRIs in order, blank nodes last."""
+    subject = line[: line.index(" ")]
+    return (subject.startswith("_:"), subject[1:-1] if subject.startswith("<") else subject)
+
+
+class _TurtleWriter:
+    """Turtle text of one subject at a time, from its N-Triples lines."""
+
+    def __init__(self, prefixes: dict[str, str] | None):
+        self.prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
+        self.terms = _Terms(self.prefixes)
+        self.count = 0
+
+    def head(self) -> str:
+        return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.prefixes.items())
+
+    def compact(self, token: str) -> str:
+        if token.startswith("<"):
+            return self.terms.iri(token[1:-1])
+        if token.startswith('"'):
+            end = token.rfind('"')  # inner quotes are escaped: the last one closes the lexical form
+            suffix = token[end + 1:]
+            if suffix.startswith("^^<"):
+                return token[: end + 1] + "^^" + self.terms.iri(suffix[3:-1])
+        return token
+
+    def add(self, preds: dict[str, set[str]], line: str) -> str:
+        """Files one line's predicate and object under ``preds``; returns its subject token."""
+        subject, predicate, rest = line.split(" ", 2)
+        preds[predicate[1:-1]].add(self.compact(rest[:-2].rstrip()))
+        return subject
+
+    def block(self, subject: str, preds: dict[str, set[str]]) -> str:
+        blocks = []
+        for predicate in sorted(preds, key=lambda p: (p != _RDF_TYPE_IRI, p)):
+            ptext = "a" if predicate == _RDF_TYPE_IRI else self.terms.iri(predicate)
+            self.count += len(preds[predicate])
+            blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[predicate])))
+        return "\n" + self.compact(subject) + "\n" + " ;\n".join(blocks) + " .\n"
+
+
+def _data_lines(lines: Iterable[str]) -> Iterator[str]:
+    return (line for line in lines if line and not line.startswith("#"))
+
+
 def turtle_chunks(lines: Iterable[str], prefixes: dict[str, str] | None = None,
                   stats: dict[str, int] | None = None) -> Iterator[str]:
     """Sorted Turtle from N-Triples lines, one subject block at a time (for atomic_write).
@@ -146,37 +194,32 @@ def turtle_chunks(lines: Iterable[str], prefixes: dict[str, str] | None = None,
     lines are written, and never holds the whole Turtle text. When the last chunk has been
     yielded, ``stats['triples']`` is the number of distinct triples written.
     """
-    prefixes = dict(vocab.PREFIXES if prefixes is None else prefixes)
-    terms = _Terms(prefixes)
-
-    def compact(token: str) -> str:
-        if token.startswith("<"):
-            return terms.iri(token[1:-1])
-        if token.startswith('"'):
-            end = token.rfind('"')  # inner quotes are escaped: the last one closes the lexical form
-            suffix = token[end + 1:]
-            if suffix.startswith("^^<"):
-                return token[: end + 1] + "^^" + terms.iri(suffix[3:-1])
-        return token
-
+    writer = _TurtleWriter(prefixes)
     by_subject: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for line in lines:
-        if not line or line.startswith("#"):
-            continue
-        subject, predicate, rest = line.split(" ", 2)
-        by_subject[subject][predicate[1:-1]].add(compact(rest[:-2].rstrip()))
-    yield "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
-    count = 0
-    for subject in sorted(by_subject, key=lambda t: (t.startswith("_:"), t[1:-1] if t.startswith("<") else t)):
-        preds = by_subject.pop(subject)  # released as written
-        blocks = []
-        for predicate in sorted(preds, key=lambda p: (p != _RDF_TYPE_IRI, p)):
-            ptext = "a" if predicate == _RDF_TYPE_IRI else terms.iri(predicate)
-            count += len(preds[predicate])
-            blocks.append(f"    {ptext} " + " ,\n        ".join(sorted(preds[predicate])))
-        yield "\n" + compact(subject) + "\n" + " ;\n".join(blocks) + " .\n"
+    for line in _data_lines(lines):
+        writer.add(by_subject[line[: line.index(" ")]], line)
+    yield writer.head()
+    for subject in sorted(by_subject, key=lambda t: subject_key(t + " ")):
+        yield writer.block(subject, by_subject.pop(subject))  # released as written
     if stats is not None:
-        stats["triples"] = count
+        stats["triples"] = writer.count
+
+
+def turtle_chunks_merged(sources: Iterable[Iterable[str]], prefixes: dict[str, str] | None = None,
+                         stats: dict[str, int] | None = None) -> Iterator[str]:
+    """turtle_chunks of the union of several sources of N-Triples lines, each already sorted
+    by subject_key: merged as they stream, so only one subject's lines are held at a time
+    (a build of a thousand reports never holds all its triples)."""
+    writer = _TurtleWriter(prefixes)
+    yield writer.head()
+    merged = heapq.merge(*(_data_lines(source) for source in sources), key=subject_key)
+    for subject, lines in groupby(merged, key=lambda line: line[: line.index(" ")]):
+        preds: dict[str, set[str]] = defaultdict(set)
+        for line in lines:
+            writer.add(preds, line)
+        yield writer.block(subject, preds)
+    if stats is not None:
+        stats["triples"] = writer.count
 
 
 def _umask() -> int:

@@ -95,11 +95,11 @@ def test_failed_build_leaves_previous_graph_intact(tmp_path, fake_extractor, mon
     pipeline.build([inputs], out)
     before = (out / "graph.ttl").read_bytes()
 
-    def broken_turtle(lines, stats=None):
+    def broken_turtle(sources, stats=None):
         yield "@prefix hmic: <https://w3id.org/hmic-graph/ontology#> .\n"
         raise RuntimeError("disk full")  # half way through writing graph.ttl
 
-    monkeypatch.setattr(pipeline, "turtle_chunks", broken_turtle)
+    monkeypatch.setattr(pipeline, "turtle_chunks_merged", broken_turtle)
     with pytest.raises(RuntimeError):
         pipeline.build([inputs / "b_kent.txt"], out)
     assert (out / "graph.ttl").read_bytes() == before

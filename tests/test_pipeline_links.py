@@ -89,3 +89,20 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     assert "That the constabulary" in (out / "graph.ttl").read_text(encoding="utf-8")
     assert sorted(map(_key, again.followups)) == sorted(map(_key, scratch.followups))
     assert set(again.timings) == {"extract", "link", "graph.ttl", "store"}
+
+
+def test_merged_turtle_of_sorted_parts_is_the_turtle_of_the_whole(sample_reports: dict) -> None:
+    from hmic_graph.rdf import report_triples
+    from hmic_graph.serialize import subject_key, turtle_chunks, turtle_chunks_merged
+
+    essex07, essex17 = (ntriples_lines(report_triples(sample_reports[p.name]))
+                        for p in (ESSEX_2007, ESSEX_2017))
+    # Two reports of one force share the force's, areas' and grades' subjects, and a triple
+    # given twice (the force's label) is written once.
+    parts = [sorted(essex07, key=subject_key), sorted(essex17, key=subject_key), sorted(essex07[:50], key=subject_key)]
+    whole_stats: dict[str, int] = {}
+    merged_stats: dict[str, int] = {}
+    whole = "".join(turtle_chunks(essex07 + essex17, stats=whole_stats))
+    merged = "".join(turtle_chunks_merged(parts, stats=merged_stats))
+    assert merged == whole and merged_stats == whole_stats
+    assert whole_stats["triples"] == len(set(essex07) | set(essex17)) < len(essex07) + len(essex17)
