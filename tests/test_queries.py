@@ -18,7 +18,7 @@ from hmic_graph.queries import (
 )
 from hmic_graph.store import open_store
 
-EXPECTED_QUERIES = {"followup", "open-recommendations", "recurring-issues", "grades-matrix",
+EXPECTED_QUERIES = {"followup", "followup-latest", "open-recommendations", "recurring-issues", "grades-matrix",
                     "findings-by-issue", "partners-of-force", "shared-partners",
                     "good-practice-by-area", "report-summary"}
 

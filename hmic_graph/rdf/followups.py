@@ -9,6 +9,14 @@ of the later report's source file with a Web Annotation text-quote selector and 
 Follow-up the later report states itself becomes an ``hmic:InspectorateFollowUp`` of an
 ``hmic:RecalledFinding`` of an ``hmic:RecalledInspection`` stub (year, title, URL).
 No blank nodes: every node has an IRI derived from the follow-up's, so output is stable.
+
+Shortcut triples (redundant with the above, materialised so ``queries/followup.rq`` is one
+join from the force's follow-ups, without a UNION over the two kinds of follow-up and
+without joining every evidence node's text, which Oxigraph evaluates over the whole store):
+``earl:test`` (the finding, for both kinds), ``hmic:followUpKind`` (the finding's kind as
+the query shows it) and one ``hmic:evidenceItem`` per evidence ("line N: text", "[finding]
+line N: text" for a later formal finding); on each followed-up finding,
+``hmic:latestFollowUp``: its follow-up from the latest-issued later report of the build.
 """
 
 from __future__ import annotations
@@ -40,6 +48,43 @@ def _quote(g: Graph, node: URIRef, quote: Evidence, source: URIRef | None) -> No
     g.add((node, OA.hasSelector, selector))
     g.add((selector, RDF.type, OA.TextQuoteSelector))
     g.add((selector, OA.exact, Literal(text)))
+
+
+def kind_label(fu: FollowUp) -> str:
+    """The finding's kind as queries show it: 'area for improvement', 'recommendation (recalled)'."""
+    label = fu.finding.kind.replace("-", " ")
+    return f"{label} (recalled)" if fu.stated_by_inspectorate else label
+
+
+FindingIndex = dict[tuple[str, str, int], tuple[str, int]]
+
+
+def finding_index(reports: list[Report]) -> FindingIndex:
+    """(report id, kind, ordinal) → (text as in the graph, first line) of every finding.
+
+    Ordinals as ``rdf/report.py`` gives them (the extractor's, else the position among
+    findings of that kind), so the keys are the parts of the finding IRIs."""
+    index: FindingIndex = {}
+    for report in reports:
+        seen: dict[str, int] = {}
+        for f in report.findings:
+            seen[f.kind] = seen.get(f.kind, 0) + 1
+            key = (report.info.report_id, f.kind, f.ordinal or seen[f.kind])
+            index[key] = (" ".join(f.text.split()), f.span.start)
+    return index
+
+
+def evidence_items(fu: FollowUp, findings: FindingIndex) -> list[str]:
+    """The evidence column of queries/followup.rq, one string per evidence; a finding not in
+    the graph has no text to show (the query's join would drop it too)."""
+    items = []
+    for ref in fu.evidence_findings:
+        found = findings.get((ref.report_id, ref.kind, ref.ordinal))
+        if found is not None:
+            items.append(f"[finding] line {found[1]}: {found[0]}")
+    for quote in fu.evidence_quotes:
+        items.append(f"line {quote.span.start}: {' '.join(quote.text.split())}")
+    return items
 
 
 def _common(g: Graph, node: URIRef, fu: FollowUp, later: URIRef, force: URIRef | None,
@@ -93,15 +138,27 @@ def _recalled(g: Graph, report: Report) -> dict[int, URIRef]:
     return nodes
 
 
+def _issued_key(report: Report | None, report_id: str) -> tuple[int, int, int, str]:
+    """Later reports by issue date, then by id (a stable choice should two dates tie)."""
+    if report is None:
+        return (0, 0, 0, report_id)
+    info = report.info
+    return (info.year, info.month or 0, info.day or 0, report_id)
+
+
 def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
     g = new_graph()
     by_id = {r.info.report_id: r for r in reports}
+    findings = finding_index(reports)
+    latest: dict[URIRef, tuple[tuple[int, int, int, str], URIRef]] = {}
     for report in sorted(reports, key=lambda r: r.info.report_id):
         _recalled(g, report)
     for fu in followups:
         later_report = by_id.get(fu.later_report_id)
         later = vocab.report(fu.later_report_id)
-        force = vocab.force(later_report.info.force_id) if later_report else None
+        # Both reports are of one force; the earlier one names it when the later is absent.
+        force_of = later_report or by_id.get(fu.finding.report_id)
+        force = vocab.force(force_of.info.force_id) if force_of else None
         source = vocab.source(later_report.document.sha256) if later_report else None
         finding = vocab.finding(fu.finding.report_id, fu.finding.kind, fu.finding.ordinal)
         node = vocab.follow_up(finding, fu.later_report_id)
@@ -118,4 +175,13 @@ def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
             for ref in fu.evidence_findings:
                 g.add((finding, HMIC.followedUpBy, vocab.finding(ref.report_id, ref.kind, ref.ordinal)))
         _common(g, node, fu, later, force, source)
+        g.add((node, EARL.test, finding))
+        g.add((node, HMIC.followUpKind, Literal(kind_label(fu))))
+        for item in evidence_items(fu, findings):
+            g.add((node, HMIC.evidenceItem, Literal(item)))
+        key = _issued_key(later_report, fu.later_report_id)
+        if finding not in latest or key > latest[finding][0]:
+            latest[finding] = (key, node)
+    for finding, (_, node) in latest.items():
+        g.add((finding, HMIC.latestFollowUp, node))
     return g

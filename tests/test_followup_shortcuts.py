@@ -1,0 +1,118 @@
+"""Shortcut triples of the links graph (earl:test, hmic:followUpKind, hmic:evidenceItem,
+hmic:latestFollowUp) and the queries built on them: queries/followup.rq answers as the
+former UNION query did, queries/followup-latest.rq keeps the latest assessment."""
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+
+from hmic_graph import vocab
+from hmic_graph.model import Evidence, FindingRef, FollowUp, Span
+from hmic_graph.queries import bindings_for, parse_query, run_named
+from hmic_graph.rdf import links_graph, report_graph
+from hmic_graph.resources import ontology_files
+from hmic_graph.store import load_build, open_store, select
+from hmic_graph.vocab import EARL, HMIC
+from tests.conftest import hand_built_report
+
+UNION_QUERY = Path(__file__).parent / "data" / "followup" / "followup-union.rq"
+
+
+def _three_inspections():
+    earlier = hand_built_report(year=2007, month=10)
+    middle = hand_built_report(year=2012, month=3)
+    latest = hand_built_report(year=2016, month=5)
+    rec1 = FindingRef(earlier.info.report_id, "recommendation", 1)
+    followups = [
+        FollowUp(rec1, middle.info.report_id, "recurring", 0.8,
+                 evidence_quotes=[Evidence("Still  no CAIU\nreview.", Span(33, 34))], signals=["negative-cue"]),
+        FollowUp(rec1, latest.info.report_id, "addressed", 0.9,
+                 evidence_findings=[FindingRef(latest.info.report_id, "recommendation", 2)],
+                 evidence_quotes=[Evidence("The CAIU was reviewed.", Span(41, 41))],
+                 signals=["positive-cue", "issue-overlap"]),
+    ]
+    return [earlier, middle, latest], followups
+
+
+def test_shortcut_triples_of_a_follow_up():
+    reports, followups = _three_inspections()
+    g = links_graph(followups, reports)
+    rec1 = vocab.finding("essex-police-2007-10", "recommendation", 1)
+    later = vocab.follow_up(rec1, "essex-police-2016-05")
+    middle = vocab.follow_up(rec1, "essex-police-2012-03")
+    assert set(g.objects(later, EARL.test)) == {rec1}
+    assert set(g.objects(later, HMIC.followUpKind)) == {Literal("recommendation")}
+    assert set(g.objects(later, HMIC.evidenceItem)) == {
+        Literal("[finding] line 24: Unnumbered recommendation."), Literal("line 41: The CAIU was reviewed.")}
+    assert set(g.objects(middle, HMIC.evidenceItem)) == {Literal("line 33: Still no CAIU review.")}
+    # the 2016 report is the latest of the two that assessed it
+    assert set(g.objects(rec1, HMIC.latestFollowUp)) == {later}
+
+
+@pytest.fixture(scope="module")
+def three_store(tmp_path_factory):
+    reports, followups = _three_inspections()
+    out = tmp_path_factory.mktemp("three")
+    load_build(out, {r.info.report_id: report_graph(r) for r in reports}, links_graph(followups, reports),
+               ontology_files())
+    return open_store(out)
+
+
+def test_followup_query_lists_every_assessment(three_store):
+    _, rows = run_named(three_store, "followup", {"force": "essex-police"})
+    assert [(str(r["laterReport"]), str(r["status"])) for r in rows] == [
+        ("essex-police-2012-03", "Recurring"), ("essex-police-2016-05", "Addressed")]
+    assert str(rows[0]["evidence"]) == "line 33: Still no CAIU review."
+    assert str(rows[1]["signals"]) in ("positive-cue, issue-overlap", "issue-overlap, positive-cue")
+    assert all(str(r["kind"]) == "recommendation" and str(r["number"]) == "1" for r in rows)
+
+
+def test_followup_latest_keeps_the_latest_assessment(three_store):
+    columns, rows = run_named(three_store, "followup-latest", {"force": "essex-police"})
+    assert columns[:9] == ["earlierReport", "kind", "number", "text", "lines", "latestReport", "status",
+                           "confidence", "assessments"]
+    assert len(rows) == 1
+    row = {k: str(v) for k, v in rows[0].items()}
+    assert row["latestReport"] == "essex-police-2016-05" and row["status"] == "Addressed"
+    assert row["assessments"] == "2" and row["lines"] == "20-22" and row["stated"] == "false"
+    assert set(row["evidence"].split(" | ")) == {"[finding] line 24: Unnumbered recommendation.",
+                                                "line 41: The CAIU was reviewed."}
+
+
+def _comparable(rows):
+    """Rows with the concatenated columns as sets: GROUP_CONCAT's order is the engine's."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["evidence"] = sorted(str(r["evidence"]).split(" | "))
+        r["signals"] = sorted(str(r["signals"]).split(", "))
+        out.append(r)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_store(sample_build_dir):
+    return open_store(sample_build_dir)
+
+
+@pytest.mark.parametrize("force", ["essex-police", "cheshire-constabulary", "hertfordshire-constabulary"])
+def test_followup_rows_unchanged_from_the_union_query(sample_store, force):
+    union = parse_query(UNION_QUERY.read_text(encoding="utf-8"), "followup-union")
+    before = select(sample_store, union.sparql, bindings_for(union, {"force": force}))
+    _, after = run_named(sample_store, "followup", {"force": force})
+    assert _comparable(after) == _comparable(before)
+    if force == "essex-police":
+        assert len(after) == 25
+
+
+def test_followup_latest_on_the_samples(sample_store):
+    _, rows = run_named(sample_store, "followup-latest", {"force": "essex-police"})
+    rows = [{k: (str(v) if v is not None else None) for k, v in r.items()} for r in rows]
+    assert len(rows) == 25  # one later report: every finding's only assessment is its latest
+    assert all(r["latestReport"] == "essex-police-2017-03" and r["assessments"] == "1" for r in rows)
+    rec11 = next(r for r in rows if r["kind"] == "recommendation" and r["number"] == "11")
+    assert rec11["status"] == "Recurring" and rec11["lines"] == "1166-1168"
+    assert "[finding] line 778" in rec11["evidence"] and "line 607" in rec11["evidence"]
+    recalled = [r for r in rows if r["stated"] == "true"]
+    assert {r["kind"] for r in recalled} >= {"area for improvement (recalled)", "cause of concern (recalled)"}
