@@ -21,14 +21,16 @@ Both produce ``sh:ValidationResult`` nodes, gathered into one results graph
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,7 +42,7 @@ from rdflib.term import Node
 
 from . import vocab
 from .resources import ontology_files, shape_files
-from .serialize import atomic_write, read_graph_file, turtle_text
+from .serialize import atomic_write, ntriples_lines, read_graph_file, turtle_text
 from .store import to_ox, to_rdflib
 from .vocab import HMIC, PREFIXES, SH
 
@@ -82,6 +84,7 @@ class ValidationResult:
     text: str = ""
     seconds: float = 0.0
     units: int = 0  # report graphs validated one by one
+    cached_units: int = 0  # of which results came from the cache (validate_reports)
     results_path: Path | None = None
     text_path: Path | None = None
 
@@ -410,11 +413,7 @@ def validate_build(report_graphs: Mapping[str, Graph] | Graph, out_dir: Path | N
     results += run_sparql_constraints(store)
     result = summarise(results, data, time.perf_counter() - started, units)
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        result.results_path = out_dir / RESULTS_FILE
-        result.text_path = out_dir / TEXT_FILE
-        atomic_write(result.results_path, turtle_text(result.results_graph, _RESULT_PREFIXES))
-        atomic_write(result.text_path, result.text)
+        _write(result, Path(out_dir))
     return result
 
 
@@ -429,13 +428,247 @@ def validate_graph_file(path: Path | str | None = None, out_dir: Path | None = N
 _RESULT_PREFIXES = {**PREFIXES, "sh": str(SH), "hmsh": HMSH}
 
 
+# ---------------------------------------------------------------------------------------
+# Report by report, without a whole-corpus graph, with a per-report result cache
+# ---------------------------------------------------------------------------------------
+
+CACHE_DIR = Path(".cache") / "validation"
+GraphSource = Graph | Sequence[str]
+
+
+def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSource,
+                     out_dir: Path | None = None, store: ox.Store | None = None,
+                     workers: int | None = None, cache: bool = True) -> ValidationResult:
+    """Validate a build report by report, never holding all its triples in one rdflib Graph.
+
+    For the pipeline, in place of ``validate_build`` (which takes one whole graph and stays
+    as it was):
+
+    * ``report_graphs``: report id → that report's graph, as an rdflib Graph or as
+      N-Triples lines (``serialize.ntriples_lines``), e.g. what the store was loaded from;
+    * ``links``: the links graph (follow-ups), Graph or N-Triples lines. Each of its nodes
+      is validated with the report it belongs to: the later report of a follow-up
+      (``hmic:inReport``), the report recalling a recalled inspection (``hmic:recalledIn``),
+      the report whose IRI a finding's IRI extends (``hmic:followedUpBy``); the rest forms
+      one more unit;
+    * ``store``: the build's pyoxigraph store, for the SHACL-SPARQL (cross-report) rules;
+      without one they run on an in-memory pyoxigraph store of the same triples (more
+      memory: pass the build's store at scale);
+    * ``out_dir``: where ``validation.ttl`` / ``validation.txt`` are written and, with
+      ``cache``, where each unit's described problems are kept
+      (``out_dir/.cache/validation/<sha256>.json``), keyed by the sha256 of the unit's
+      sorted N-Triples and of the shapes, ontology files and this module: a rebuild runs
+      pySHACL only on reports whose triples changed.
+
+    Core shapes run per unit in parallel over ``workers`` processes (default: the cores);
+    the output is sorted, so the same input gives byte-identical files.
+    """
+    started = time.perf_counter()
+    units = report_units(report_graphs, links)
+    version = validation_version()
+    cache_dir = Path(out_dir) / CACHE_DIR if cache and out_dir is not None else None
+    described: list[Problem] = []
+    todo: list[tuple[str, str]] = []  # (cache key, N-Triples text) of units to validate
+    for text in units.values():
+        key = hashlib.sha256((version + "\n" + text).encode("utf-8")).hexdigest()
+        cached = _cache_read(cache_dir, key)
+        if cached is None:
+            todo.append((key, text))
+        else:
+            described += cached
+    for (key, _), problems in zip(todo, _map_units([t for _, t in todo], workers), strict=True):
+        _cache_write(cache_dir, key, problems)
+        described += problems
+    if store is None:
+        store = _ox_store_from_ntriples(units.values())
+    sparql_results = run_sparql_constraints(store)
+    if len(sparql_results):
+        context = _description_graph(store, sparql_results)
+        shapes = all_shapes()
+        described += [_describe(sparql_results, r, context, shapes)
+                      for r in sparql_results.subjects(RDF.type, SH.ValidationResult)]
+    result = finish(described, time.perf_counter() - started, len(report_graphs))
+    result.cached_units = len(units) - len(todo)
+    if out_dir is not None:
+        _write(result, Path(out_dir))
+    return result
+
+
+def _write(result: ValidationResult, out_dir: Path) -> None:
+    result.results_path = out_dir / RESULTS_FILE
+    result.text_path = out_dir / TEXT_FILE
+    atomic_write(result.results_path, turtle_text(result.results_graph, _RESULT_PREFIXES))
+    atomic_write(result.text_path, result.text)
+
+
+def _lines(source: GraphSource) -> list[str]:
+    return ntriples_lines(source) if isinstance(source, Graph) else [ln for ln in source if ln.strip()]
+
+
+def report_units(report_graphs: Mapping[str, GraphSource], links: GraphSource) -> dict[str, str]:
+    """Unit name (report id, or OTHER_UNIT) → its sorted N-Triples text: the report's own
+    triples plus the links triples of nodes it owns (see validate_reports)."""
+    links_graph = links if isinstance(links, Graph) else _parse_nt(_lines(links))
+    parts = split_links(links_graph, list(report_graphs))
+    units = {}
+    for rid in sorted(report_graphs):
+        lines = set(_lines(report_graphs[rid]))
+        lines.update(parts.pop(rid, ()))
+        units[rid] = "\n".join(sorted(lines)) + "\n"
+    rest = sorted({ln for lines in parts.values() for ln in lines})
+    if rest:
+        units[OTHER_UNIT] = "\n".join(rest) + "\n"
+    return units
+
+
+def split_links(links: Graph, report_ids: list[str]) -> dict[str, list[str]]:
+    """Report id → N-Triples lines of the links graph's nodes that report owns."""
+    by_iri = {str(vocab.report(rid)): rid for rid in report_ids}
+    owner: dict[Node, str] = {}
+    for p in (HMIC.inReport, HMIC.recalledIn):
+        for node, report in links.subject_objects(p):
+            if str(report) in by_iri:
+                owner.setdefault(node, by_iri[str(report)])
+    # What an owned node points at inside the links graph (evidence quotes, their
+    # selectors, recalled findings' stubs) goes with it.
+    todo = list(owner)
+    while todo:
+        node = todo.pop()
+        for o in links.objects(node, None):
+            if isinstance(o, URIRef) and o not in owner and (o, None, None) in links:
+                owner[o] = owner[node]
+                todo.append(o)
+    parts: dict[str, list[str]] = defaultdict(list)
+    for s in sorted(set(links.subjects()), key=str):
+        rid = owner.get(s) or _report_prefix(str(s), by_iri) or OTHER_UNIT
+        sub = Graph()
+        for p, o in links.predicate_objects(s):
+            sub.add((s, p, o))
+        parts[rid] += ntriples_lines(sub)
+    return dict(parts)
+
+
+def _report_prefix(iri: str, by_iri: Mapping[str, str]) -> str | None:
+    """The report whose IRI the node's IRI extends (report/<id>/...), if any."""
+    head, sep, _ = iri.rpartition("/")
+    while sep:
+        if head in by_iri:
+            return by_iri[head]
+        head, sep, _ = head.rpartition("/")
+    return None
+
+
+def _parse_nt(lines: Sequence[str]) -> Graph:
+    g = Graph()
+    if lines:
+        g.parse(data="\n".join(lines) + "\n", format="nt")
+    return g
+
+
+@lru_cache(maxsize=1)
+def validation_version() -> str:
+    """sha256 of what decides a unit's results besides its triples: shapes, ontology and
+    taxonomy files, and this module's code."""
+    h = hashlib.sha256()
+    for path in [*shape_files(), *ontology_files(), Path(__file__)]:
+        h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def unit_problems(text: str) -> list[Problem]:
+    """Core shapes (pySHACL) on one unit's N-Triples → its problems, described from the unit."""
+    unit = Graph()
+    unit.parse(data=text, format="nt")
+    results = validate_unit(unit)
+    shapes = all_shapes()
+    return [_describe(results, r, unit, shapes) for r in results.subjects(RDF.type, SH.ValidationResult)]
+
+
+def _map_units(texts: list[str], workers: int | None) -> list[list[Problem]]:
+    cores = os.cpu_count() or 1
+    workers = min(cores, len(texts)) if workers is None else workers
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or len(texts) < PARALLEL_MIN_UNITS or not can_fork:
+        return [unit_problems(t) for t in texts]
+    all_shapes(), local_shapes(), shape_context(), context_graph()  # parsed once, inherited by the workers
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(unit_problems, texts))
+
+
+def _cache_read(cache_dir: Path | None, key: str) -> list[Problem] | None:
+    if cache_dir is None:
+        return None
+    try:
+        rows = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        return [Problem(**row) for row in rows]
+    except (OSError, ValueError, TypeError):
+        return None  # absent or unreadable: validate again
+
+
+def _cache_write(cache_dir: Path | None, key: str, problems: list[Problem]) -> None:
+    if cache_dir is None:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    rows = [asdict(p) for p in sorted(problems, key=lambda p: (p.sort_key(), p.source or "", p.lines or ""))]
+    atomic_write(cache_dir / f"{key}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True))
+
+
+def _ox_store_from_ntriples(texts) -> ox.Store:
+    store = ox.Store()
+    for text in texts:
+        store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    for path in ontology_files():
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+_DESCRIBING = (RDF.type, RDFS.label, SKOS.prefLabel, DCTERMS.title, HMIC.text, HMIC.lineStart,
+               HMIC.lineEnd, HMIC.inReport, PROV.wasDerivedFrom, DCTERMS.source)
+
+
+def _description_graph(store: ox.Store, results: Graph) -> Graph:
+    """What ``_describe`` reads about the focus and value nodes of SHACL-SPARQL results,
+    fetched from the store: their types, labels, text and lines, a node of a report that
+    points at them, and their reports' source files."""
+    g = Graph()
+
+    def add(s, p, o) -> None:
+        for q in store.quads_for_pattern(to_ox(s), to_ox(p) if p is not None else None,
+                                         to_ox(o) if o is not None else None):
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+
+    nodes = {n for p in (SH.focusNode, SH.value) for n in results.objects(None, p) if isinstance(n, URIRef)}
+    for node in sorted(nodes, key=str):
+        for p in _DESCRIBING:
+            add(node, p, None)
+        for q in store.quads_for_pattern(None, None, to_ox(node)):
+            s = to_rdflib(q.subject)
+            if next(store.quads_for_pattern(q.subject, to_ox(HMIC.inReport), None), None) is not None:
+                g.add((s, to_rdflib(q.predicate), node))
+                add(s, HMIC.inReport, None)
+                break
+    for report in sorted(set(g.objects(None, HMIC.inReport)) | nodes, key=str):
+        add(report, RDF.type, None)
+        add(report, PROV.wasDerivedFrom, None)
+    for doc in sorted(set(g.objects(None, PROV.wasDerivedFrom)), key=str):
+        add(doc, DCTERMS.source, None)
+    return g
+
+
 def summarise(results: Graph, data: Graph, seconds: float = 0.0, units: int = 0) -> ValidationResult:
     """Merge per-unit results (dropping duplicates of shared nodes), describe each problem
     for a reader, and build one standard ``sh:ValidationReport``."""
     shapes = all_shapes()
+    described = [_describe(results, r, data, shapes) for r in results.subjects(RDF.type, SH.ValidationResult)]
+    return finish(described, seconds, units)
+
+
+def finish(described: list[Problem], seconds: float = 0.0, units: int = 0) -> ValidationResult:
+    """Problems (from any number of units) → one sorted, de-duplicated verdict. A shared
+    node's problem found in several units is kept once: the copy first in sort order."""
     problems: dict[tuple, Problem] = {}
-    for r in results.subjects(RDF.type, SH.ValidationResult):
-        p = _describe(results, r, data, shapes)
+    for p in sorted(described, key=lambda p: (p.sort_key(), p.source or "", p.lines or "")):
         problems.setdefault((p.severity, p.shape, p.focus, p.path, p.value, p.message), p)
     ordered = sorted(problems.values(), key=Problem.sort_key)
     violations = [p for p in ordered if p.severity == "Violation"]
