@@ -1,78 +1,103 @@
-"""Validation timing: pySHACL core shapes per report, SHACL-SPARQL on pyoxigraph, and what the
-same SHACL-SPARQL costs through pySHACL/rdflib (the reason for the split).
+"""Time and peak memory of SHACL validation of a build, per report vs whole graph.
 
-    python bench/validate_bench.py [GRAPH] [--runs N]
+    python bench/validate_bench.py BUILD_DIR --mode prepare   # once: BUILD_DIR/units/*.nt
+    python bench/validate_bench.py BUILD_DIR [--mode reports|whole] [--workers N]
 
-GRAPH defaults to out/graph.ttl (run `hmic-graph build` first). Prints one line per stage
-with the median wall time over N runs; record the figures in bench/RESULTS.md. Not a test:
-timings depend on the machine and its load (`os.getloadavg()` is printed with them).
+``prepare`` cuts graph.ttl into one N-Triples file per report (validate.split_by_report)
+plus what no report owns (the store cannot give them: Oxigraph stores xsd:positiveInteger
+literals as xsd:integer). ``reports`` (validate.validate_reports): those files as N-Triples
+lines, validated unit by unit with the result cache in a fresh temporary directory, the
+SHACL-SPARQL rules on the build's store; then again with the cache warm, then once more
+with one report changed. ``whole`` (validate.validate_build): graph.ttl parsed into one rdflib
+Graph, as the pipeline did. Run each mode in its own process: peak memory is the process's
+(and its largest worker's) maximum resident set. Not a test: numbers vary by machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
+import json
+import resource
 import sys
+import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
-import pyshacl
-from rdflib import Graph
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rdflib import Graph  # noqa: E402
 
 from hmic_graph import validate  # noqa: E402
+from hmic_graph.store import open_store  # noqa: E402
 
 
-def timed(fn, runs: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+def peak_mb() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"process": round(own), "largest_worker": round(children)}
+
+
+UNITS = "units"
+REST = "_rest.nt"
+
+
+def prepare(build_dir: Path, workers: int | None) -> dict:
+    from hmic_graph.serialize import ntriples_lines
+
+    started = time.perf_counter()
+    data = Graph()
+    data.parse(build_dir / "graph.ttl", format="turtle")
+    units_dir = build_dir / UNITS
+    units_dir.mkdir(exist_ok=True)
+    for key, graph in validate.split_by_report(data).items():
+        name = REST if key == validate.OTHER_UNIT else key.rsplit("/", 1)[-1] + ".nt"
+        (units_dir / name).write_text("\n".join(ntriples_lines(graph)) + "\n", encoding="utf-8")
+    return {"mode": "prepare", "seconds": round(time.perf_counter() - started, 1)}
+
+
+def run_reports(build_dir: Path, workers: int | None) -> dict:
+    store = open_store(build_dir)
+    started = time.perf_counter()
+    files = sorted((build_dir / UNITS).glob("*.nt"))
+    reports = {f.stem: f.read_text(encoding="utf-8").splitlines() for f in files if f.name != REST}
+    rest = build_dir / UNITS / REST
+    links = rest.read_text(encoding="utf-8").splitlines() if rest.exists() else []
+    out: dict = {"mode": "reports", "reports": len(reports), "read_s": round(time.perf_counter() - started, 1)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in ("cold", "warm", "one_changed"):
+            if run == "one_changed":
+                first = sorted(reports)[0]
+                reports[first] = reports[first][:-1]  # one triple fewer: a changed report
+            started = time.perf_counter()
+            result = validate.validate_reports(reports, links, Path(tmp), store=store, workers=workers)
+            out[run] = {"seconds": round(time.perf_counter() - started, 1), "cached_units": result.cached_units,
+                        "violations": len(result.violations), "warnings": len(result.warnings)}
+    out["peak_mb"] = peak_mb()
+    return out
+
+
+def run_whole(build_dir: Path, workers: int | None) -> dict:
+    started = time.perf_counter()
+    data = Graph()
+    data.parse(build_dir / "graph.ttl", format="turtle")
+    parsed = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        result = validate.validate_build(data, Path(tmp), store=open_store(build_dir), workers=workers)
+        seconds = time.perf_counter() - started
+    return {"mode": "whole", "parse_graph_ttl_s": round(parsed, 1), "seconds": round(seconds, 1),
+            "violations": len(result.violations), "warnings": len(result.warnings), "peak_mb": peak_mb()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("graph", nargs="?", default="out/graph.ttl")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--rdflib-sparql", action="store_true",
-                    help="also time the SHACL-SPARQL shapes through pySHACL on one report (slow)")
+    ap.add_argument("build_dir")
+    ap.add_argument("--mode", choices=("prepare", "reports", "whole"), default="reports")
+    ap.add_argument("--workers", type=int, default=None)
     args = ap.parse_args()
-    data = Graph().parse(args.graph, format="turtle")
-    validate.local_shapes(), validate.shape_context(), validate.sparql_checks()  # warm caches
-    print(f"graph: {args.graph}, {len(data)} triples; cores: {os.cpu_count()}; load: {os.getloadavg()}")
-
-    owner = validate.report_owners(data)
-    units = validate.split_by_report(data, owner)
-    for key in sorted(units):
-        unit = units[key]
-        t, _ = timed(partial(validate.validate_unit, unit), args.runs)
-        print(f"  pySHACL core shapes, {key.rsplit('/', 1)[-1]}: {len(unit)} triples: {t:.2f} s")
-
-    t, _ = timed(lambda: validate.validate_per_report(data, workers=1), args.runs)
-    print(f"pySHACL core shapes, whole graph in one process: {t:.2f} s")
-    t, _ = timed(lambda: validate.validate_per_report(data), args.runs)
-    print(f"pySHACL core shapes, per report over {os.cpu_count()} cores: {t:.2f} s")
-    t, store = timed(lambda: validate._to_ox_store(data), args.runs)
-    print(f"pyoxigraph store of data + ontology: {t:.2f} s")
-    t, _ = timed(lambda: validate.run_sparql_constraints(store), args.runs)
-    print(f"SHACL-SPARQL ({len(validate.sparql_checks())} constraints) on pyoxigraph: {t:.2f} s")
-    t, result = timed(lambda: validate.validate_build(data), args.runs)
-    print(f"validate_build end to end: {t:.2f} s  ({len(result.violations)} violations, "
-          f"{len(result.warnings)} warnings)")
-
-    if args.rdflib_sparql:
-        key = sorted(units)[0]
-        g = Graph()
-        g += units[key]
-        g += validate.shape_context()
-        t, _ = timed(lambda: pyshacl.validate(g, shacl_graph=validate.all_shapes(), inference="none",
-                                              allow_warnings=True), 1)
-        print(f"all shapes incl. SHACL-SPARQL through pySHACL/rdflib, {key.rsplit('/', 1)[-1]}: {t:.2f} s")
+    run = {"prepare": prepare, "reports": run_reports, "whole": run_whole}[args.mode]
+    print(json.dumps(run(Path(args.build_dir), args.workers), indent=2))
 
 
 if __name__ == "__main__":
