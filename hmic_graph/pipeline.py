@@ -20,6 +20,7 @@ validates (``hmic_graph.validate.validate_build(data_graph, out_dir)``; its resu
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import time
@@ -265,8 +266,11 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     result.triples = stats["triples"]
     lap("graph.ttl")
     step(2, "loading the store")
+    # Incremental builds replace only the changed reports' graphs of the previous store.
+    keys = ({e.info.report_id: hashlib.sha256(e.ntriples_blob or b"").hexdigest() for e in built}
+            if cache_dir is not None else None)
     result.store_path = load_build(out_dir, {e.info.report_id: e.ntriples for e in built},
-                                   links_lines, resources.ontology_files())
+                                   links_lines, resources.ontology_files(), keys)
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
     lap("store")
 

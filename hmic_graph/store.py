@@ -11,7 +11,9 @@ Only one process may open a store read-write; queries open it read-only.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -27,9 +29,10 @@ from rdflib.term import Node
 
 from . import vocab
 from .model import HmicError
-from .serialize import default_mode, ntriples_lines
+from .serialize import atomic_write, default_mode, ntriples_lines
 
 STORE_DIRNAME = "store"
+STATE_FILE = "store-state.json"  # which version of each report graph the store holds
 ONTOLOGY_FILE = "hmic.ttl"  # the only ontology file; the other ontology/*.ttl are taxonomy data
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -122,37 +125,78 @@ def _load_files(store: ox.Store, files: list[Path], name: URIRef) -> None:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(name)))
 
 
+def _files_key(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_state(path: Path) -> dict | None:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("graphs"), dict) else None
+
+
 def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
-               links: GraphSource, ontology_files: list[Path]) -> Path:
-    """Write a fresh store for a build, then swap it in place of the previous one.
+               links: GraphSource, ontology_files: list[Path],
+               keys: Mapping[str, str] | None = None) -> Path:
+    """Write the store of a build in a temporary directory, then swap it in place of the
+    previous one: a build that fails leaves the previous store intact.
 
     ``report_graphs``: report id → its graph (an rdflib Graph, N-Triples lines or a function
-    returning them). The store is built in a temporary directory next to its final place,
-    so a build that fails leaves the previous store intact.
+    returning them). ``keys``: report id → a key that changes whenever the report's triples
+    change. With keys, and a previous store whose state file (``store-state.json``, written
+    after each swap) has the same ontology files, the previous store is checkpointed into the
+    temporary directory (hard links, no copy) and only the graphs of changed, new and removed
+    reports and the links graph are replaced there; otherwise every graph is loaded afresh.
     """
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     final = build_dir / STORE_DIRNAME
+    state_path = build_dir / STATE_FILE
+    state = {"ontology": _files_key(ontology_files), "graphs": dict(keys)} if keys is not None else None
+    previous = _read_state(state_path) if state is not None and final.exists() else None
+    if previous is not None and previous.get("ontology") != state["ontology"]:
+        previous = None
     tmp = Path(tempfile.mkdtemp(prefix=".store.", dir=build_dir))
+    work = tmp / STORE_DIRNAME
     try:
         os.chmod(tmp, default_mode(directory=True))
-        store = ox.Store(str(tmp))
-        _load_graphs(store, chain(((vocab.report_graph_name(rid), report_graphs[rid]) for rid in sorted(report_graphs)),
+        if previous is not None:
+            old_keys: dict[str, str] = previous["graphs"]
+            source = ox.Store(str(final))
+            source.backup(str(work))
+            del source
+            store = ox.Store(str(work))
+            for rid in sorted(rid for rid, key in old_keys.items() if keys.get(rid) != key):
+                store.remove_graph(ox.NamedNode(str(vocab.report_graph_name(rid))))
+            store.remove_graph(ox.NamedNode(str(vocab.GRAPH_LINKS)))
+            todo = sorted(rid for rid in report_graphs if old_keys.get(rid) != keys[rid])
+        else:
+            store = ox.Store(str(work))
+            todo = sorted(report_graphs)
+        _load_graphs(store, chain(((vocab.report_graph_name(rid), report_graphs[rid]) for rid in todo),
                                   [(vocab.GRAPH_LINKS, links)]))
-        _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
-        _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
+        if previous is None:
+            _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
+            _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
         store.flush()
         del store  # release RocksDB's lock before the directory moves
+        state_path.unlink(missing_ok=True)  # it describes the store in place: gone while swapping
         old = None
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".store-old.", dir=build_dir))
             final.rename(old / STORE_DIRNAME)
-        tmp.rename(final)
+        work.rename(final)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        if state is not None:
+            atomic_write(state_path, json.dumps(state, sort_keys=True))
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
 
 

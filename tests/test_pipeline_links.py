@@ -20,6 +20,12 @@ HERTS_2007 = SAMPLE_REPORTS_DIR / "002_6d76f0ff05c3221f.txt"
 ESSEX_2017 = SAMPLE_REPORTS_DIR / "001_615ec939449919b1.txt"
 
 
+def _quads(build_dir: Path, blank: bool = False) -> set[str]:
+    from hmic_graph.store import open_store
+
+    return {str(q) for q in open_store(build_dir) if ("_:" in str(q)) == blank}
+
+
 def _key(fu) -> tuple:
     return (fu.finding.report_id, fu.finding.kind, fu.finding.ordinal, fu.later_report_id)
 
@@ -73,6 +79,7 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     out = tmp_path / "out"
     first = build([inputs], out, validate=False)
     assert len(first.processed) == 3 and first.relinked == ["essex-police", "hertfordshire-constabulary"]
+    ontology_blank_nodes = _quads(out, blank=True)
 
     unchanged = build([inputs], out, validate=False)
     assert unchanged.processed == [] and unchanged.relinked == []
@@ -88,6 +95,12 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     assert (out / "manifest.json").read_bytes() == (tmp_path / "scratch" / "manifest.json").read_bytes()
     assert "That the constabulary" in (out / "graph.ttl").read_text(encoding="utf-8")
     assert sorted(map(_key, again.followups)) == sorted(map(_key, scratch.followups))
+    # The store was updated in place of a reload (the previous one's graphs replaced where
+    # changed) and holds what a fresh store holds; blank nodes are the ontology files',
+    # labelled afresh by each load.
+    assert _quads(out) == _quads(tmp_path / "scratch")
+    assert any("That the constabulary" in q for q in _quads(out))
+    assert _quads(out, blank=True) == ontology_blank_nodes  # not reloaded: the same labels
     assert set(again.timings) == {"extract", "link", "graph.ttl", "store"}
 
 
