@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 import tempfile
 import zlib
@@ -42,6 +43,7 @@ LOCK_FILE_NAME = ".build.lock"
 # What the cached work depends on: change any of these and every cache entry is stale.
 _CODE_PARTS = ("ingest", "layouts", "extract", "link", "rdf")
 _CODE_FILES = ("model.py", "resources.py", "vocab.py", "serialize.py", "cache.py")
+_VERSION_NAME = re.compile(r"[0-9a-f]{16}")  # code_version()'s form
 _ZLIB_LEVEL = 1  # entries are read far more often than written; level 1 is 5x faster than 6
 
 
@@ -352,7 +354,9 @@ def prune(cache_dir: Path) -> None:
     if not cache_dir.is_dir():
         return
     for child in cache_dir.iterdir():
-        if child.is_dir() and child.name != current:
+        # Only this module's version directories: other stages keep their caches here too
+        # (validate: .cache/validation/).
+        if child.is_dir() and child.name != current and _VERSION_NAME.fullmatch(child.name):
             for f in child.glob("*"):
                 f.unlink(missing_ok=True)
             child.rmdir()

@@ -14,8 +14,9 @@ by force, also in workers (``cache.link_many``); both are cached in ``DIR/.cache
 rebuild redoes only changed reports and their forces' links. The parent keeps each report's
 facts and packed triples, never its text: a force's reports are unpacked only to link them.
 The parent writes graph.ttl, loads the store (one streamed bulk load) and, when asked,
-validates (``hmic_graph.validate.validate_build(data_graph, out_dir)``; its result's
-``conforms`` decides the exit code).
+validates (``hmic_graph.validate.validate_reports`` on each report's N-Triples and the store,
+or ``validate_build(data_graph, out_dir)`` where that is missing; the result's ``conforms``
+decides the exit code).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, ReportInfo
 from .rdf import new_graph
 from .serialize import atomic_write, turtle_chunks_merged
-from .store import load_build
+from .store import load_build, open_store
 
 __all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs", "report_counts"]
 
@@ -275,13 +276,21 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     lap("store")
 
     step(3, "validating")
-    validate_build = _optional("validate", "validate_build") if validate else None
-    if validate_build is not None:
-        # The union is only built for SHACL, which needs it whole: parsed back from the
-        # N-Triples, so no rdflib graph is kept per report while the rest of the build runs.
-        data = new_graph()
-        data.parse(data="\n".join(all_lines()), format="nt")
-        result.validation = validate_build(data, out_dir)
+    if validate:
+        validate_reports = _optional("validate", "validate_reports")
+        if validate_reports is not None:
+            # Report by report from the cached N-Triples, cross-report rules on the store,
+            # each report's outcome cached: no whole-corpus rdflib Graph.
+            store = open_store(out_dir)
+            result.validation = validate_reports({e.info.report_id: e.ntriples() for e in built},
+                                                 list(links_lines()), out_dir, store, workers,
+                                                 cache=cache_dir is not None)
+            del store
+        else:
+            validate_build = _optional("validate", "validate_build")
+            data = new_graph()
+            data.parse(data="\n".join(all_lines()), format="nt")
+            result.validation = validate_build(data, out_dir)
         result.conforms = bool(result.validation.conforms)
         lap("validate")
     step(4, "done")
