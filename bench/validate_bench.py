@@ -84,7 +84,7 @@ def run_whole(build_dir: Path, workers: int | None) -> dict:
     parsed = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        result = validate.validate_build(data, Path(tmp), store=open_store(build_dir), workers=workers)
+        result = validate.validate_build(data, Path(tmp), workers=workers)  # as the pipeline calls it
         seconds = time.perf_counter() - started
     return {"mode": "whole", "parse_graph_ttl_s": round(parsed, 1), "seconds": round(seconds, 1),
             "violations": len(result.violations), "warnings": len(result.warnings), "peak_mb": peak_mb()}

@@ -353,10 +353,25 @@ def _to_ox_store(data: Graph) -> ox.Store:
     return store
 
 
-def run_sparql_constraints(store: ox.Store) -> Graph:
-    """Each SHACL-SPARQL constraint once over the whole store → SHACL results."""
+CROSS_REPORT_FILE = "cross-report.ttl"  # the shapes file whose rules span reports
+
+
+@lru_cache(maxsize=1)
+def cross_report_shapes() -> frozenset[URIRef]:
+    """Shapes declared in shapes/cross-report.ttl: their rules join several reports' nodes.
+    The other SHACL-SPARQL rules (shapes/rules.ttl) read one report and shared nodes only."""
+    paths = [p for p in shape_files() if p.name == CROSS_REPORT_FILE]
+    return frozenset(s for s in _parse_files(paths).subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef))
+
+
+def run_sparql_constraints(store: ox.Store, scope: str = "all") -> Graph:
+    """Each SHACL-SPARQL constraint once over the whole store → SHACL results.
+    ``scope``: 'all', 'local' (report-local rules only) or 'cross' (cross-report only)."""
     results = Graph()
+    cross = cross_report_shapes()
     for check in sparql_checks():
+        if scope != "all" and (check.shape in cross) != (scope == "cross"):
+            continue
         rows = store.query(check.query, use_default_graph_as_union=True)
         variables = [v.value for v in rows.variables]
         for row in rows:
@@ -451,9 +466,10 @@ def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSourc
       (``hmic:inReport``), the report recalling a recalled inspection (``hmic:recalledIn``),
       the report whose IRI a finding's IRI extends (``hmic:followedUpBy``); the rest forms
       one more unit;
-    * ``store``: the build's pyoxigraph store, for the SHACL-SPARQL (cross-report) rules;
-      without one they run on an in-memory pyoxigraph store of the same triples (more
-      memory: pass the build's store at scale);
+    * ``store``: the build's pyoxigraph store, for the cross-report SHACL-SPARQL rules
+      (shapes/cross-report.ttl); without one they run on an in-memory pyoxigraph store of
+      the same triples (more memory: pass the build's store at scale). The report-local
+      rules (shapes/rules.ttl) run per unit with the core shapes, and are cached with them;
     * ``out_dir``: where ``validation.ttl`` / ``validation.txt`` are written and, with
       ``cache``, where each unit's described problems are kept
       (``out_dir/.cache/validation/<sha256>.json``), keyed by the sha256 of the unit's
@@ -481,7 +497,7 @@ def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSourc
         described += problems
     if store is None:
         store = _ox_store_from_ntriples(units.values())
-    sparql_results = run_sparql_constraints(store)
+    sparql_results = run_sparql_constraints(store, "cross")
     if len(sparql_results):
         context = _description_graph(store, sparql_results)
         shapes = all_shapes()
@@ -575,11 +591,23 @@ def validation_version() -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _ontology_ntriples() -> bytes:
+    return "\n".join(ntriples_lines(context_graph(), sort=False)).encode("utf-8")
+
+
 def unit_problems(text: str) -> list[Problem]:
-    """Core shapes (pySHACL) on one unit's N-Triples → its problems, described from the unit."""
+    """Core shapes (pySHACL) and the report-local SHACL-SPARQL rules (pyoxigraph, on the
+    unit and the ontology files alone) on one unit's N-Triples → its problems, described
+    from the unit. Over the whole store these rules join every report's grades and lines:
+    minutes at 100 reports; per unit, milliseconds."""
     unit = Graph()
     unit.parse(data=text, format="nt")
     results = validate_unit(unit)
+    store = ox.Store()
+    store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(_ontology_ntriples(), format=ox.RdfFormat.N_TRIPLES)
+    results += run_sparql_constraints(store, "local")
     shapes = all_shapes()
     return [_describe(results, r, unit, shapes) for r in results.subjects(RDF.type, SH.ValidationResult)]
 
@@ -590,7 +618,7 @@ def _map_units(texts: list[str], workers: int | None) -> list[list[Problem]]:
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or len(texts) < PARALLEL_MIN_UNITS or not can_fork:
         return [unit_problems(t) for t in texts]
-    all_shapes(), local_shapes(), shape_context(), context_graph()  # parsed once, inherited by the workers
+    all_shapes(), local_shapes(), shape_context(), _ontology_ntriples(), cross_report_shapes(), sparql_checks()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(unit_problems, texts))
