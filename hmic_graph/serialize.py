@@ -29,6 +29,7 @@ _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_TERM_CACHE_SIZE = 100_000
 
 
 def _escape(text: str) -> str:
@@ -57,6 +58,8 @@ class _Terms:
                 if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
                     out = f"{prefix}:{iri[len(ns):]}"
                     break
+            if len(self.cache) >= _TERM_CACHE_SIZE:  # bounded: a corpus has millions of IRIs
+                self.cache.clear()
             self.cache[iri] = out
         return out
 

@@ -101,3 +101,76 @@ def test_bind_skips_comments_strings_and_construct_templates():
         bind("SELECT ?x", b)
     with pytest.raises(ValueError):
         bind("SELECT ?x { ?x ?p ?o }", {"x) } ; DROP ALL ; #": "v"})
+
+
+def _quads(store) -> set[tuple[str, str, str, str]]:
+    # Blank node labels differ between loads; the shape of the data must not.
+    def term(t):
+        return "_:b" if t.__class__.__name__ == "BlankNode" else str(t)
+    return {(term(q.subject), str(q.predicate), term(q.object), str(q.graph_name)) for q in store}
+
+
+def test_load_in_small_bulk_load_calls_gives_the_same_store(tmp_path, monkeypatch):
+    from hmic_graph import store as store_module
+
+    graphs = {"essex-police-2007-10": report_graph(hand_built_report()),
+              "kent-police-2007-10": report_graph(hand_built_report("kent-police", "Kent Police"))}
+    links = new_graph()
+    links.parse(data='_:a <http://example.org/p> _:b .\n_:b <http://example.org/p> "x" .\n', format="nt")
+    load_build(tmp_path / "one", graphs, links, ontology_files())
+    calls = []
+
+    class CountedReader(store_module._ChunkReader):  # one reader per bulk_load call
+        def __init__(self, chunks):
+            calls.append(1)
+            super().__init__(chunks)
+
+    monkeypatch.setattr(store_module, "BULK_LOAD_QUADS", 10)  # every graph in a call of its own
+    monkeypatch.setattr(store_module, "_ChunkReader", CountedReader)
+    load_build(tmp_path / "many", graphs, links, ontology_files())
+    assert len(calls) == 3  # two reports and the links
+    one, many = open_store(tmp_path / "one"), open_store(tmp_path / "many")
+    assert len(one) == len(many)
+    assert _quads(one) == _quads(many)
+    # The links' two blank nodes stayed joined: one document per graph, never split.
+    joined = "SELECT ?c WHERE { GRAPH ?g { ?a <http://example.org/p> ?b . ?b <http://example.org/p> ?c } }"
+    assert [str(row["c"]) for row in select(many, joined)] == ["x"]
+
+
+def test_batches_group_whole_graphs():
+    from hmic_graph.store import _batches
+
+    # (graph number, quads, bytes): groups of at most 6 quads, ending only between graphs.
+    pieces = iter([(0, 3, b"a"), (1, 3, b"b"), (2, 5, b"c"), (3, 1, b"d"), (4, 1, b"e")])
+    assert [list(batch) for batch in _batches(pieces, 6)] == [[b"a", b"b"], [b"c", b"d"], [b"e"]]
+    # A graph larger than a group stays in one group, whatever its pieces.
+    pieces = iter([(0, 1, b"x"), (1, 4, b"big1"), (1, 4, b"big2"), (1, 4, b"big3"), (2, 1, b"y")])
+    assert [list(b) for b in _batches(pieces, 4)] == [[b"x"], [b"big1", b"big2", b"big3"], [b"y"]]
+    assert list(_batches(iter([]), 4)) == []
+
+
+def test_nquads_pieces_and_reader_give_back_every_line():
+    import io
+
+    from hmic_graph.store import _ChunkReader, _nquads
+
+    lines = [f"<http://e/s{i}> <http://e/p> \"{'é' * (i % 7)}\" ." for i in range(25)]
+    pieces = list(_nquads([(URIRef("http://e/g"), lines)], piece=4))
+    assert [n for _, n, _ in pieces] == [4, 4, 4, 4, 4, 4, 1]
+    for size in (1, 3, 64, 1 << 20):  # reads smaller and larger than a piece
+        text = io.BufferedReader(_ChunkReader(iter(p for _, _, p in pieces)), buffer_size=size).read()
+        assert text.decode("utf-8").splitlines() == [line[:-1].rstrip() + " <http://e/g> ." for line in lines]
+
+
+def test_links_in_parts_load_as_one_named_graph(tmp_path, monkeypatch):
+    from hmic_graph import store as store_module
+    from hmic_graph.store import GraphParts
+
+    monkeypatch.setattr(store_module, "BULK_LOAD_QUADS", 2)  # parts land in different calls
+    parts = (["<http://e/a> <http://e/p> <http://e/b> .", "<http://e/b> <http://e/p> <http://e/c> ."],
+             lambda: ["<http://e/c> <http://e/p> <http://e/d> ."])
+    load_build(tmp_path, {}, GraphParts(parts), ontology_files())
+    store = open_store(tmp_path)
+    rows = select(store, "SELECT ?o WHERE { GRAPH ?g { ?s <http://e/p> ?o } } ORDER BY ?o",
+                  {"g": URIRef(str(vocab.GRAPH_LINKS))})
+    assert [str(row["o"]) for row in rows] == ["http://e/b", "http://e/c", "http://e/d"]
