@@ -37,13 +37,15 @@ SUFFIX = {"ttl": ".ttl", "nt": ".nt", "jsonld": ".jsonld", "trig": ".trig"}
 # in the package (a symlink to the same file).
 CONTEXT_FILE = DATA / "context.jsonld"
 
-# Short names users may give to --graph for the store's non-report graphs.
+# Short names users may give to --graph for the store's non-report graphs ('links': the
+# links graphs of every force, id/graph/links/<force-id>).
 GRAPH_ALIASES = {
     "ontology": vocab.GRAPH_ONTOLOGY,
     "taxonomy": vocab.GRAPH_TAXONOMY,
     "links": vocab.GRAPH_LINKS,
     "inferred": vocab.GRAPH_INFERRED,
 }
+_LINKS_PREFIX = str(vocab.GRAPH_LINKS) + "/"
 
 
 def graph_iri(store: ox.Store, name: str) -> URIRef:
@@ -56,10 +58,16 @@ def graph_iri(store: ox.Store, name: str) -> URIRef:
     reports = [g.rsplit("/", 1)[-1] for g in available if g.startswith(str(vocab.ID["graph/report/"]))]
     raise HmicError(name, "no such graph; expected a report id (" + ", ".join(reports)
                     + ") or one of " + ", ".join(a for a in GRAPH_ALIASES
-                                                  if str(GRAPH_ALIASES[a]) in available))
+                                                  if str(GRAPH_ALIASES[a]) in available
+                                                  or a == "links" and any(g.startswith(_LINKS_PREFIX)
+                                                                          for g in available)))
 
 
 def graph_names(store: ox.Store, graph: str | None = None) -> list[URIRef]:
+    if graph == "links":
+        forces = [URIRef(g) for g in store_graph_names(store) if g.startswith(_LINKS_PREFIX)]
+        if forces:
+            return forces
     if graph is not None:
         return [graph_iri(store, graph)]
     return [URIRef(g) for g in store_graph_names(store)]

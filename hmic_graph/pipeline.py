@@ -47,7 +47,7 @@ from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, ReportInfo
 from .rdf import new_graph
 from .serialize import atomic_write, turtle_chunks_merged
-from .store import GraphParts, load_build, open_store
+from .store import load_build, open_store
 
 __all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs", "report_counts"]
 
@@ -270,10 +270,13 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     # Incremental builds replace only the changed reports' graphs of the previous store.
     keys = ({e.info.report_id: hashlib.sha256(e.ntriples_blob or b"").hexdigest() for e in built}
             if cache_dir is not None else None)
-    # The links go in force by force (GraphParts): at 1,000 reports they are 4 M quads.
+    link_keys = ({force.force_id: hashlib.sha256(force.ntriples_blob).hexdigest() for force in linked}
+                 if cache_dir is not None else None)
+    # One links graph per force: a rebuild replaces only the re-linked force's (the links of
+    # 1,000 reports are 4 M quads, too many to remove and load again for one changed report).
     result.store_path = load_build(out_dir, {e.info.report_id: e.ntriples for e in built},
-                                   GraphParts(tuple(force.ntriples for force in linked)),
-                                   resources.ontology_files(), keys)
+                                   {force.force_id: force.ntriples for force in linked},
+                                   resources.ontology_files(), keys, link_keys)
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
     lap("store")
 

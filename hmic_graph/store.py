@@ -2,7 +2,7 @@
 
 Named graphs: one per report (``id/graph/report/<report-id>``), ``id/graph/ontology``
 (hmic.ttl), ``id/graph/taxonomy`` (grades, forces, issues, organisations ...) and
-``id/graph/links`` (follow-up links between reports). Queries see the union of all graphs
+``id/graph/links/<force-id>`` (follow-up links between a force's reports). Queries see the union of all graphs
 as their default graph; the same triple in two graphs (a force's label in a report graph
 and in the gazetteer) then matches twice, so queries should use SELECT DISTINCT.
 
@@ -19,7 +19,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
@@ -59,15 +58,6 @@ def open_store(build_dir: Path, read_only: bool = True) -> ox.Store:
 
 
 GraphSource = Graph | Sequence[str] | Callable[[], Iterable[str]]
-
-
-@dataclass(frozen=True)
-class GraphParts:
-    """One named graph given in parts that share no blank node (the links of each force):
-    the parts may go to different bulk_load calls, so no call has to hold the whole graph
-    (the links of 1,000 reports are 4 M quads)."""
-
-    parts: tuple[GraphSource, ...]
 
 
 def _graph_lines(graph: GraphSource) -> Iterable[str]:
@@ -187,46 +177,52 @@ def _read_state(path: Path) -> dict | None:
 
 
 def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
-               links: GraphSource | GraphParts, ontology_files: list[Path],
-               keys: Mapping[str, str] | None = None) -> Path:
+               links: Mapping[str, GraphSource], ontology_files: list[Path],
+               keys: Mapping[str, str] | None = None,
+               link_keys: Mapping[str, str] | None = None) -> Path:
     """Write the store of a build in a temporary directory, then swap it in place of the
     previous one: a build that fails leaves the previous store intact.
 
     ``report_graphs``: report id → its graph (an rdflib Graph, N-Triples lines or a function
-    returning them). ``keys``: report id → a key that changes whenever the report's triples
-    change. With keys, and a previous store whose state file (``store-state.json``, written
-    after each swap) has the same ontology files, the previous store is checkpointed into the
+    returning them); ``links``: force id → its follow-up links, the same way. ``keys`` and
+    ``link_keys``: report id / force id → a key that changes whenever its triples change.
+    With both, and a previous store whose state file (``store-state.json``, written after
+    each swap) has the same ontology files, the previous store is checkpointed into the
     temporary directory (hard links, no copy) and only the graphs of changed, new and removed
-    reports and the links graph are replaced there; otherwise every graph is loaded afresh.
+    reports and forces are replaced there; otherwise every graph is loaded afresh.
     """
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     final = build_dir / STORE_DIRNAME
     state_path = build_dir / STATE_FILE
-    state = {"ontology": _files_key(ontology_files), "graphs": dict(keys)} if keys is not None else None
+    state = ({"ontology": _files_key(ontology_files), "graphs": dict(keys), "links": dict(link_keys)}
+             if keys is not None and link_keys is not None else None)
     previous = _read_state(state_path) if state is not None and final.exists() else None
-    if previous is not None and previous.get("ontology") != state["ontology"]:
-        previous = None
+    if previous is not None and (previous.get("ontology") != state["ontology"]
+                                 or not isinstance(previous.get("links"), dict)):
+        previous = None  # other ontology files, or a store from before per-force links graphs
     tmp = Path(tempfile.mkdtemp(prefix=".store.", dir=build_dir))
     work = tmp / STORE_DIRNAME
     try:
         os.chmod(tmp, default_mode(directory=True))
         if previous is not None:
             old_keys: dict[str, str] = previous["graphs"]
+            old_links: dict[str, str] = previous["links"]
             source = ox.Store(str(final))
             source.backup(str(work))
             del source
             store = ox.Store(str(work))
             for rid in sorted(rid for rid, key in old_keys.items() if keys.get(rid) != key):
                 store.remove_graph(ox.NamedNode(str(vocab.report_graph_name(rid))))
-            store.remove_graph(ox.NamedNode(str(vocab.GRAPH_LINKS)))
+            for force in sorted(f for f, key in old_links.items() if link_keys.get(f) != key):
+                store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
             todo = sorted(rid for rid in report_graphs if old_keys.get(rid) != keys[rid])
+            todo_links = sorted(f for f in links if old_links.get(f) != link_keys[f])
         else:
             store = ox.Store(str(work))
-            todo = sorted(report_graphs)
-        link_parts = links.parts if isinstance(links, GraphParts) else (links,)
+            todo, todo_links = sorted(report_graphs), sorted(links)
         _load_graphs(store, chain(((vocab.report_graph_name(rid), report_graphs[rid]) for rid in todo),
-                                  ((vocab.GRAPH_LINKS, part) for part in link_parts)))
+                                  ((vocab.links_graph_name(f), links[f]) for f in todo_links)))
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)

@@ -54,8 +54,8 @@ def test_shortcut_triples_of_a_follow_up():
 def three_store(tmp_path_factory):
     reports, followups = _three_inspections()
     out = tmp_path_factory.mktemp("three")
-    load_build(out, {r.info.report_id: report_graph(r) for r in reports}, links_graph(followups, reports),
-               ontology_files())
+    load_build(out, {r.info.report_id: report_graph(r) for r in reports},
+               {reports[0].info.force_id: links_graph(followups, reports)}, ontology_files())
     return open_store(out)
 
 

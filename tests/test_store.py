@@ -21,7 +21,7 @@ def build_dir(tmp_path_factory):
         "essex-police-2007-10": report_graph(hand_built_report()),
         "kent-police-2007-10": report_graph(hand_built_report("kent-police", "Kent Police")),
     }
-    load_build(d, graphs, new_graph(), ontology_files())
+    load_build(d, graphs, {}, ontology_files())
     return d
 
 
@@ -74,8 +74,8 @@ def test_missing_store_is_a_one_line_error(tmp_path):
 def test_rebuild_replaces_store(tmp_path):
     both = {"essex-police-2007-10": report_graph(hand_built_report()),
             "kent-police-2007-10": report_graph(hand_built_report("kent-police", "Kent Police"))}
-    load_build(tmp_path, both, new_graph(), ontology_files())
-    load_build(tmp_path, {"essex-police-2007-10": both["essex-police-2007-10"]}, new_graph(), ontology_files())
+    load_build(tmp_path, both, {}, ontology_files())
+    load_build(tmp_path, {"essex-police-2007-10": both["essex-police-2007-10"]}, {}, ontology_files())
     store = open_store(tmp_path)
     assert str(vocab.report_graph_name("kent-police-2007-10")) not in graph_names(store)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".store")]
@@ -117,7 +117,7 @@ def test_load_in_small_bulk_load_calls_gives_the_same_store(tmp_path, monkeypatc
               "kent-police-2007-10": report_graph(hand_built_report("kent-police", "Kent Police"))}
     links = new_graph()
     links.parse(data='_:a <http://example.org/p> _:b .\n_:b <http://example.org/p> "x" .\n', format="nt")
-    load_build(tmp_path / "one", graphs, links, ontology_files())
+    load_build(tmp_path / "one", graphs, {"essex-police": links}, ontology_files())
     calls = []
 
     class CountedReader(store_module._ChunkReader):  # one reader per bulk_load call
@@ -127,7 +127,7 @@ def test_load_in_small_bulk_load_calls_gives_the_same_store(tmp_path, monkeypatc
 
     monkeypatch.setattr(store_module, "BULK_LOAD_QUADS", 10)  # every graph in a call of its own
     monkeypatch.setattr(store_module, "_ChunkReader", CountedReader)
-    load_build(tmp_path / "many", graphs, links, ontology_files())
+    load_build(tmp_path / "many", graphs, {"essex-police": links}, ontology_files())
     assert len(calls) == 3  # two reports and the links
     one, many = open_store(tmp_path / "one"), open_store(tmp_path / "many")
     assert len(one) == len(many)
@@ -162,15 +162,32 @@ def test_nquads_pieces_and_reader_give_back_every_line():
         assert text.decode("utf-8").splitlines() == [line[:-1].rstrip() + " <http://e/g> ." for line in lines]
 
 
-def test_links_in_parts_load_as_one_named_graph(tmp_path, monkeypatch):
+def test_links_graph_per_force_and_only_changed_forces_replaced(tmp_path, monkeypatch):
     from hmic_graph import store as store_module
-    from hmic_graph.store import GraphParts
 
-    monkeypatch.setattr(store_module, "BULK_LOAD_QUADS", 2)  # parts land in different calls
-    parts = (["<http://e/a> <http://e/p> <http://e/b> .", "<http://e/b> <http://e/p> <http://e/c> ."],
-             lambda: ["<http://e/c> <http://e/p> <http://e/d> ."])
-    load_build(tmp_path, {}, GraphParts(parts), ontology_files())
+    def links(force: str, n: int) -> list[str]:
+        return [f"<http://e/{force}/{i}> <http://e/p> <http://e/{force}/{i + 1}> ." for i in range(n)]
+
+    graphs = {"essex-police-2007-10": report_graph(hand_built_report())}
+    keys = {"essex-police-2007-10": "r1"}
+    load_build(tmp_path, graphs, {"essex-police": links("essex", 3), "kent-police": links("kent", 2)},
+               ontology_files(), keys, {"essex-police": "e1", "kent-police": "k1"})
     store = open_store(tmp_path)
-    rows = select(store, "SELECT ?o WHERE { GRAPH ?g { ?s <http://e/p> ?o } } ORDER BY ?o",
-                  {"g": URIRef(str(vocab.GRAPH_LINKS))})
-    assert [str(row["o"]) for row in rows] == ["http://e/b", "http://e/c", "http://e/d"]
+    names = graph_names(store)
+    assert str(vocab.links_graph_name("essex-police")) in names
+    assert str(vocab.links_graph_name("kent-police")) in names
+    del store
+
+    loaded = []
+    real = store_module._load_graphs
+    monkeypatch.setattr(store_module, "_load_graphs",
+                        lambda store, graphs: real(store, [(loaded.append(str(n)), (n, g))[1] for n, g in graphs]))
+    # Kent re-linked (new key, one link fewer), Essex unchanged, a new force, no report change.
+    load_build(tmp_path, graphs, {"essex-police": links("essex", 3), "kent-police": links("kent", 1),
+                                  "suffolk-constabulary": links("suffolk", 1)},
+               ontology_files(), keys, {"essex-police": "e1", "kent-police": "k2", "suffolk-constabulary": "s1"})
+    assert loaded == [str(vocab.links_graph_name("kent-police")), str(vocab.links_graph_name("suffolk-constabulary"))]
+    store = open_store(tmp_path)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert [int(r["n"].value) for r in select(store, count, {"g": URIRef(str(vocab.links_graph_name("kent-police")))})] == [1]
+    assert [int(r["n"].value) for r in select(store, count, {"g": URIRef(str(vocab.links_graph_name("essex-police")))})] == [3]

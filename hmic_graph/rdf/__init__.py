@@ -5,7 +5,7 @@ Plug-in points for the other stages (called when their modules exist):
 * ``hmic_graph.rdf.organisations.add_organisations(triples, report)`` — units, partners and
   partnerships of one report, added to that report's triples.
 * ``hmic_graph.rdf.followups.followups_graph(followups, reports) -> Graph`` — follow-up links
-  between reports; kept apart from the report graphs (store graph ``id/graph/links``).
+  between reports; kept apart from the report graphs (store graphs ``id/graph/links/<force-id>``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Follow-ups → triples (store graph ``id/graph/links``).
+"""Follow-ups → triples (store graphs ``id/graph/links/<force-id>``).
 
 A linker follow-up (``hmic:FollowUp``) is an EARL assertion: asserted by the later report
 (``hmic:assessedIn`` ⊑ ``earl:assertedBy``), about the force (``earl:subject``), on the
