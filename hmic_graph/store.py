@@ -226,6 +226,10 @@ def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
+            # Each bulk_load call leaves its own files; compacting them once makes queries on
+            # the fresh store ~3x faster (100 reports: 81 files → 18, followup.rq 35 → 11 ms,
+            # for 2 s). Incremental updates add only a few files and skip this.
+            store.optimize()
         store.flush()
         del store  # release RocksDB's lock before the directory moves
         state_path.unlink(missing_ok=True)  # it describes the store in place: gone while swapping
