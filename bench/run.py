@@ -254,7 +254,8 @@ a fresh process (peak memory is per size: the parent and the largest worker proc
 to the end of the rebuild). `build`: wall seconds of a build from scratch (empty cache) without
 validation; the stage columns are the build's own timings (`extract` = ingest, extraction,
 issue tags and each report's triples in the workers; `link` = follow-up links force by force
-in the workers; `graph.ttl`; `store` = one streamed bulk load). `rebuild`: one report edited,
+in the workers; `graph.ttl`; `store` = streamed bulk loads of ~250,000 quads, then one
+compaction). `rebuild`: one report edited,
 the whole build again into the same directory. `validate`: the SHACL stage of a build with
 validation (up to {full_max} reports). Follow-up query: `queries/followup.rq` for the force
 with the most reports, median of {runs} runs on the build's Oxigraph store; rdflib's in-memory
