@@ -2,8 +2,8 @@
 
 Named graphs: one per report (``id/graph/report/<report-id>``), ``id/graph/ontology``
 (hmic.ttl), ``id/graph/taxonomy`` (grades, forces, issues, organisations ...) and
-``id/graph/links/<force-id>`` (follow-up links between a force's reports). Queries see the union of all graphs
-as their default graph; the same triple in two graphs (a force's label in a report graph
+``id/graph/links/<force-id>`` (follow-up links between a force's reports). Queries see the
+union of all graphs as their default graph; the same triple in two graphs (a force's label in a report graph
 and in the gazetteer) then matches twice, so queries should use SELECT DISTINCT.
 
 Only one process may open a store read-write; queries open it read-only.
@@ -227,7 +227,7 @@ def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
             # Each bulk_load call leaves its own files; compacting them once makes queries on
-            # the fresh store ~3x faster (100 reports: 81 files → 18, followup.rq 35 → 11 ms,
+            # the fresh store ~3x faster (100 reports: 81 files → about 20, followup.rq 35 → 11 ms,
             # for 2 s). Incremental updates add only a few files and skip this.
             store.optimize()
         store.flush()
