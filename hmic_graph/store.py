@@ -3,8 +3,9 @@
 Named graphs: one per report (``id/graph/report/<report-id>``), ``id/graph/ontology``
 (hmic.ttl), ``id/graph/taxonomy`` (grades, forces, issues, organisations ...) and
 ``id/graph/links/<force-id>`` (follow-up links between a force's reports). Queries see the
-union of all graphs as their default graph; the same triple in two graphs (a force's label in a report graph
-and in the gazetteer) then matches twice, so queries should use SELECT DISTINCT.
+union of all graphs as their default graph; the same triple in two graphs (a force's label
+in a report graph and in the gazetteer) then matches twice, so queries should use SELECT
+DISTINCT.
 
 Only one process may open a store read-write; queries open it read-only.
 """
