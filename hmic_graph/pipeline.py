@@ -13,22 +13,19 @@ N-Triples in a worker process (``cache.extract_many``), and follow-up links are 
 by force, also in workers (``cache.link_many``); both are cached in ``DIR/.cache``, so a
 rebuild redoes only changed reports and their forces' links. The parent keeps each report's
 facts and packed triples, never its text: a force's reports are unpacked only to link them.
-The parent writes graph.ttl, loads the store (one streamed bulk load) and, when asked,
-validates (``hmic_graph.validate.validate_reports`` on each report's N-Triples and the store,
-or ``validate_build(data_graph, out_dir)`` where that is missing; the result's ``conforms``
-decides the exit code).
+The parent writes graph.ttl, loads the store (streamed bulk loads, a links graph per force)
+and, when asked, validates (``hmic_graph.validate.validate_reports`` on each report's
+N-Triples and the store; the result's ``conforms`` decides the exit code).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,7 +42,6 @@ from .cache import (
 )
 from .ingest import DEFAULT_MAX_BYTES
 from .model import FollowUp, HmicError, ReportInfo
-from .rdf import new_graph
 from .serialize import atomic_write, turtle_chunks_merged
 from .store import load_build, open_store
 
@@ -170,16 +166,6 @@ def extract_files(files: list[Path], progress: Progress | None = None,
     return built, outcomes
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        mod = importlib.import_module(f"hmic_graph.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name not in (f"hmic_graph.{module}", "hmic_graph." + module.split(".")[0]):
-            raise
-        return None
-    return getattr(mod, name, None)
-
-
 def manifest(result: BuildResult) -> str:
     """A deterministic record of the build's inputs (no times, no absolute paths)."""
     return json.dumps({
@@ -254,9 +240,6 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         for force in linked:
             yield from force.ntriples()
 
-    def all_lines() -> Iterator[str]:
-        return chain(chain.from_iterable(e.ntriples() for e in built), links_lines())
-
     step(1, "writing graph.ttl")
     # graph.ttl is streamed into a temporary file and renamed when complete (atomic_write),
     # so a failure leaves the previous graph.ttl; the store is swapped in only after that.
@@ -282,20 +265,15 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
 
     step(3, "validating")
     if validate:
-        validate_reports = _optional("validate", "validate_reports")
-        if validate_reports is not None:
-            # Report by report from the cached N-Triples, cross-report rules on the store,
-            # each report's outcome cached: no whole-corpus rdflib Graph.
-            store = open_store(out_dir)
-            result.validation = validate_reports({e.info.report_id: e.ntriples() for e in built},
-                                                 list(links_lines()), out_dir, store, workers,
-                                                 cache=cache_dir is not None)
-            del store
-        else:
-            validate_build = _optional("validate", "validate_build")
-            data = new_graph()
-            data.parse(data="\n".join(all_lines()), format="nt")
-            result.validation = validate_build(data, out_dir)
+        from .validate import validate_reports  # pySHACL's import (0.4 s) only when validating
+
+        # Report by report from the cached N-Triples, cross-report rules on the store, each
+        # report's outcome cached: no whole-corpus rdflib Graph.
+        store = open_store(out_dir)
+        result.validation = validate_reports({e.info.report_id: e.ntriples() for e in built},
+                                             list(links_lines()), out_dir, store, workers,
+                                             cache=cache_dir is not None)
+        del store
         result.conforms = bool(result.validation.conforms)
         lap("validate")
     step(4, "done")
