@@ -281,9 +281,17 @@ class ForceLinks:
 
 
 def links_entry_path(cache_dir: Path, shas: list[str], version: str | None = None) -> Path:
-    """Keyed by the sorted sha256s of the force's reports: any change re-links that force only."""
+    """Keyed by the sorted sha256s of the force's reports: any change re-links that force."""
     key = hashlib.sha256("\n".join(sorted(shas)).encode()).hexdigest()
     return cache_dir / (version or code_version()) / f"links-{key}.pickle"
+
+
+def assessments_entry_path(cache_dir: Path, later_sha: str, earlier_shas: list[str],
+                           version: str | None = None) -> Path:
+    """One later report's assessments of its window's findings: keyed by its sha256 and the
+    sorted sha256s of the window (the follow-ups depend on these reports alone)."""
+    key = hashlib.sha256("\n".join([later_sha, *sorted(earlier_shas)]).encode()).hexdigest()
+    return cache_dir / (version or code_version()) / f"assessed-{key}.pickle"
 
 
 def _cached_links(force_id: str, cache_dir: Path | None, shas: list[str],
@@ -296,24 +304,55 @@ def _cached_links(force_id: str, cache_dir: Path | None, shas: list[str],
     return None
 
 
+def _assessments(later: Report, window: list[Report], shas: dict[str, str], cache_dir: Path | None,
+                 version: str | None) -> tuple[list[FollowUp], list[str]]:
+    """The follow-ups assessed in ``later`` and their N-Triples (without the force-level
+    ``hmic:latestFollowUp``), through the cache when there is one."""
+    from .link.followup import assess_in
+    from .rdf.followups import followups_graph
+    from .serialize import ntriples_lines
+
+    entry = (assessments_entry_path(cache_dir, shas[later.info.report_id],
+                                    [shas[r.info.report_id] for r in window], version)
+             if cache_dir is not None else None)
+    if entry is not None:
+        cached = _read_entry(entry)
+        if isinstance(cached, tuple) and len(cached) == 2:
+            return cached[0], unpack_lines(cached[1])
+    followups = assess_in(later, window)
+    lines = ntriples_lines(followups_graph(followups, [later, *window], recalled_in=[later], latest=False),
+                           sort=False)
+    if entry is not None:
+        _write_entry(entry, (followups, pack_lines(lines)))
+    return followups, lines
+
+
 def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: Path | None,
-               version: str | None = None) -> ForceLinks:
+               version: str | None = None, check_cache: bool = True) -> ForceLinks:
     """Follow-up links among the reports of one force: (sha256, pack(Report)) pairs.
 
     Links never cross forces (a follow-up is of an earlier report of the same force), so
-    linking force by force gives the links of the whole corpus.
+    linking force by force gives the links of the whole corpus. Within the force, each later
+    report's assessments are cached on their own: after one report changes, only it and the
+    reports that assess its findings (the next few) are assessed again.
     """
-    from .link import link_followups
-    from .rdf import links_graph
+    from .link.followup import assessment_windows
+    from .rdf.followups import latest_graph
     from .serialize import ntriples_lines, subject_key
 
     shas = [sha for sha, _ in report_blobs]
-    cached = _cached_links(force_id, cache_dir, shas, version)
+    cached = _cached_links(force_id, cache_dir, shas, version) if check_cache else None
     if cached is not None:
         return cached
     reports = [unpack(blob) for _, blob in report_blobs]
-    followups = list(link_followups(reports))
-    lines = ntriples_lines(links_graph(followups, reports), sort=False)
+    sha_of = {r.info.report_id: sha for r, sha in zip(reports, shas)}
+    followups: list[FollowUp] = []
+    lines: set[str] = set()
+    for later, window in assessment_windows(reports):
+        assessed, assessed_lines = _assessments(later, window, sha_of, cache_dir, version)
+        followups += assessed
+        lines.update(assessed_lines)
+    lines.update(ntriples_lines(latest_graph(followups, reports), sort=False))
     blob = pack_lines(sorted(lines, key=subject_key))
     if cache_dir is not None:
         _write_entry(links_entry_path(cache_dir, shas, version), (followups, blob))
@@ -321,7 +360,8 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
 
 
 def _link_job(args: tuple[str, list[tuple[str, bytes]], Path | None, str]) -> ForceLinks:
-    return link_force(*args)
+    # link_many has already looked for the force's entry: no second look in the worker.
+    return link_force(*args, check_cache=False)
 
 
 def link_many(forces: dict[str, list[tuple[str, bytes]]], cache_dir: Path | None,

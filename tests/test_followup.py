@@ -200,3 +200,57 @@ def test_followup_triples_align_with_earl_and_web_annotation():
     assert g.value(stated, HMIC.followUpStatus) == HMIC.Addressed
     assert (g.value(stated, HMIC.followUpOfRecalled), HMIC.ofRecalledInspection, stub) in g
     assert not any(isinstance(s, URIRef) is False for s in g.subjects())  # no blank nodes
+
+
+# -- the horizon: a finding is assessed in the next few inspections of its force --------------
+
+def _chain(years_months: list[tuple[int, int]], force_id: str = "testshire-police") -> list[Report]:
+    """Reports of one force at the given dates, each with the made-up later text and the
+    made-up force's recommendations."""
+    earlier, later = _made_up_pair()
+    return [Report(document=later.document,
+                   info=ReportInfo(f"Testshire {y}", "Testshire Police", force_id, "p", "P", y, m, Span(1, 1)),
+                   findings=list(earlier.findings))
+            for y, m in years_months]
+
+
+def _pairs(followups) -> set[tuple[str, str]]:
+    return {(fu.finding.report_id, fu.later_report_id) for fu in followups if not fu.stated_by_inspectorate}
+
+
+def test_findings_are_assessed_in_the_next_inspections_only():
+    from hmic_graph.link.followup import assessment_windows
+
+    reports = tag_reports(_chain([(2016, 5), (2017, 5), (2019, 3), (2020, 1)]))
+    ids = [r.info.report_id for r in reports]
+    got = _pairs(link_followups(reports, horizon=2))
+    assert got == {(ids[0], ids[1]), (ids[0], ids[2]), (ids[1], ids[2]), (ids[1], ids[3]), (ids[2], ids[3])}
+    assert _pairs(link_followups(reports, horizon=0)) == {(ids[i], ids[j]) for i in range(4) for j in range(i + 1, 4)}
+    assert _pairs(link_followups(reports, horizon=1)) == {(ids[i], ids[i + 1]) for i in range(3)}
+    windows = {later.info.report_id: [r.info.report_id for r in window]
+               for later, window in assessment_windows(reports, horizon=2)}
+    assert windows == {ids[0]: [], ids[1]: [ids[0]], ids[2]: [ids[0], ids[1]], ids[3]: [ids[1], ids[2]]}
+
+
+def test_reports_of_one_date_count_together_in_the_horizon():
+    from hmic_graph.link.followup import assessment_windows
+
+    a, b, c, d = _chain([(2016, 5), (2017, 5), (2017, 5), (2018, 5)])
+    b.info.force_id = c.info.force_id = a.info.force_id
+    # b and c have one date (a build refuses the second: report ids are force and month)
+    windows = [(later.info.title, [r.info.title for r in window])
+               for later, window in assessment_windows([d, c, b, a], horizon=1)]
+    # a's next inspection is the first later report in (date, id) order; b and c never assess each other
+    assert windows[0] == ("Testshire 2016", [])
+    assert sorted(w for _, w in windows[1:3]) == [[], ["Testshire 2016"]]
+    assert windows[3] == ("Testshire 2018", ["Testshire 2017", "Testshire 2017"])
+
+
+def test_the_horizon_lives_in_the_config_and_bounds_the_links():
+    assert CONFIG["horizon"]["later_inspections"] >= 1
+    reports = tag_reports(_chain([(2010 + k, 1) for k in range(8)]))
+    horizon = CONFIG["horizon"]["later_inspections"]
+    got = _pairs(link_followups(reports))
+    per_report = {rid: sum(1 for e, _ in got if e == rid) for rid in {e for e, _ in got}}
+    assert max(per_report.values()) == horizon  # linear in the reports, not quadratic
+    assert len(got) == sum(min(horizon, 7 - k) for k in range(8))

@@ -109,9 +109,11 @@ def test_rebuild_from_cache_writes_the_same_graph_and_a_duplicate_is_ingested_on
     assert statuses == [("essex-copy.txt", "built"), ("essex.txt", "duplicate")] or statuses == [
         ("essex-copy.txt", "duplicate"), ("essex.txt", "built")]
     assert len(first.reports) == 1
-    # One entry for the report (the duplicate is not processed) and one for its force's links.
-    entries = sorted(p.name.startswith("links-") for p in (out / cache.CACHE_DIR_NAME).rglob("*.pickle"))
-    assert entries == [False, True]
+    # One entry for the report (the duplicate is not processed), one for its force's links and
+    # one for the assessments in it (none: it is the force's only report).
+    kinds = sorted(p.name.split("-")[0] if p.name.startswith(("assessed-", "links-")) else "report"
+                   for p in (out / cache.CACHE_DIR_NAME).rglob("*.pickle"))
+    assert kinds == ["assessed", "links", "report"]
 
     second = build([inputs], out, validate=False)
     assert (out / "graph.ttl").read_bytes() == graph

@@ -119,3 +119,38 @@ def test_merged_turtle_of_sorted_parts_is_the_turtle_of_the_whole(sample_reports
     merged = "".join(turtle_chunks_merged(parts, stats=merged_stats))
     assert merged == whole and merged_stats == whole_stats
     assert whole_stats["triples"] == len(set(essex07) | set(essex17)) < len(essex07) + len(essex17)
+
+
+def test_relinking_a_force_assesses_again_only_where_the_changed_report_counts(
+        tmp_path: Path, monkeypatch, sample_reports: dict) -> None:
+    """Each later report's assessments are cached on their own: when the first report of a
+    force changes, only it and the reports within the horizon after it are assessed again."""
+    import hmic_graph.link.followup as followup
+    from hmic_graph.link.followup import CONFIG
+
+    horizon = CONFIG["horizon"]["later_inspections"]
+    base = tag_reports([copy.deepcopy(sample_reports[ESSEX_2007.name])])[0]
+    chain = []
+    for k in range(horizon + 3):
+        r = copy.deepcopy(base)
+        r.info.year, r.info.month = 2008 + k, 1
+        chain.append(r)
+    calls: list[str] = []
+    real = followup.assess_in
+    monkeypatch.setattr(followup, "assess_in", lambda later, window, *a: calls.append(later.info.report_id)
+                        or real(later, window, *a))
+
+    def blobs(reports, changed=None):
+        return [(f"sha-{r.info.report_id}" + ("-changed" if r is changed else ""), pack(r)) for r in reports]
+
+    first = link_force("essex-police", blobs(chain), tmp_path)
+    assert len(calls) == len(chain)
+    calls.clear()
+    chain[0].findings[0].text += " And more."
+    again = link_force("essex-police", blobs(chain, chain[0]), tmp_path)
+    assert calls == [r.info.report_id for r in chain[: horizon + 1]]
+    calls.clear()
+    scratch = link_force("essex-police", blobs(chain, chain[0]), None)
+    assert again.ntriples() == scratch.ntriples() and first.ntriples()
+    assert sorted(map(_key, again.followups)) == sorted(map(_key, scratch.followups))
+

@@ -1,7 +1,8 @@
-"""Trace each formal finding of a report into every later report of the same force.
+"""Trace each formal finding of a report into the next inspections of the same force.
 
-For an earlier recommendation, area for improvement or cause of concern, the linker reads
-the later report and decides a status:
+Which later reports assess a finding: the next ``[horizon] later_inspections`` reports of its
+force (config.toml; see ``assessment_windows``). For an earlier recommendation, area for
+improvement or cause of concern, the linker reads the later report and decides a status:
 
 - ``recurring``: a later formal finding raises the same concrete problem;
 - ``addressed`` / ``partly-addressed``: later sentences about the same concrete problem say it
@@ -23,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,42 +336,70 @@ def _force_words(report: Report) -> frozenset[str]:
     return frozenset(_WORD.findall(report.info.force_name.lower()))
 
 
-def link_followups(reports: list[Report]) -> list[FollowUp]:
-    """FollowUps for every formal finding of every report, in every later report of its force,
-    plus the follow-ups that later reports state themselves (``Report.recalled``)."""
-    taxonomy = load_taxonomy()
+def assessment_windows(reports: list[Report], horizon: int | None = None) -> list[tuple[Report, list[Report]]]:
+    """Each report with the earlier reports of its force whose formal findings it assesses.
+
+    A finding is assessed in the next ``horizon`` inspections of its force (reports with a
+    later date, in date order; ``[horizon] later_inspections`` in config.toml, 0 = every later
+    one). So linking costs O(reports × horizon) per force, not the square of its reports.
+    Reports of one date never assess each other. Every report appears once, in (force, date,
+    id) order, with an empty window when nothing is assessed in it (its own stated follow-ups
+    still are).
+    """
+    horizon = CONFIG["horizon"]["later_inspections"] if horizon is None else horizon
     by_force: dict[str, list[Report]] = {}
     for r in reports:
         by_force.setdefault(r.info.force_id, []).append(r)
-    out: list[FollowUp] = []
+    out: list[tuple[Report, list[Report]]] = []
     for force_id in sorted(by_force):
-        ordered = sorted(by_force[force_id], key=_sort_key)
-        for j, later in enumerate(ordered):
-            earlier_reports = [r for r in ordered[:j] if _sort_key(r) < _sort_key(later)]
-            if not earlier_reports:
-                continue
-            sentences = split_sentences(later.document, taxonomy, later.footnote_lines())
-            tfidf = TfIdf.fit([(s.text, concept_terms(s.issues, taxonomy)) for s in sentences],
-                              _force_words(later))
-            indexed = LaterReport(later, sentences, tfidf, taxonomy)
-            for earlier in earlier_reports:
-                for f in earlier.findings:
-                    if f.kind not in FORMAL_KINDS:
-                        continue
-                    issues = f.issues or tag_text(f.text, taxonomy)
-                    status, confidence, ev_findings, quotes, signals = assess(f.text, issues, indexed)
-                    out.append(FollowUp(
-                        finding=_finding_ref(earlier, f.kind, f.ordinal),
-                        later_report_id=later.info.report_id,
-                        status=status,  # type: ignore[arg-type]
-                        confidence=confidence,
-                        evidence_findings=ev_findings,
-                        evidence_quotes=quotes,
-                        signals=signals,
-                    ))
-    for r in sorted(reports, key=lambda r: r.info.report_id):
-        out.extend(stated_followups(r))
+        ordered = sorted(by_force[force_id], key=lambda r: (_sort_key(r), r.info.report_id))
+        keys = [_sort_key(r) for r in ordered]
+        windows: list[list[Report]] = [[] for _ in ordered]
+        for i, earlier in enumerate(ordered):
+            first = bisect_right(keys, keys[i])  # the first strictly later report
+            last = len(ordered) if horizon <= 0 else min(len(ordered), first + horizon)
+            for j in range(first, last):
+                windows[j].append(earlier)
+        out.extend(zip(ordered, windows))
     return out
+
+
+def assess_in(later: Report, earlier_reports: list[Report], taxonomy: Taxonomy | None = None) -> list[FollowUp]:
+    """FollowUps of every formal finding of ``earlier_reports`` in ``later``, then the
+    follow-ups ``later`` states itself. Depends on these reports alone (cached so)."""
+    taxonomy = taxonomy or load_taxonomy()
+    out: list[FollowUp] = []
+    if earlier_reports:
+        sentences = split_sentences(later.document, taxonomy, later.footnote_lines())
+        tfidf = TfIdf.fit([(s.text, concept_terms(s.issues, taxonomy)) for s in sentences],
+                          _force_words(later))
+        indexed = LaterReport(later, sentences, tfidf, taxonomy)
+        for earlier in earlier_reports:
+            for f in earlier.findings:
+                if f.kind not in FORMAL_KINDS:
+                    continue
+                issues = f.issues or tag_text(f.text, taxonomy)
+                status, confidence, ev_findings, quotes, signals = assess(f.text, issues, indexed)
+                out.append(FollowUp(
+                    finding=_finding_ref(earlier, f.kind, f.ordinal),
+                    later_report_id=later.info.report_id,
+                    status=status,  # type: ignore[arg-type]
+                    confidence=confidence,
+                    evidence_findings=ev_findings,
+                    evidence_quotes=quotes,
+                    signals=signals,
+                ))
+    out.extend(stated_followups(later))
+    return out
+
+
+def link_followups(reports: list[Report], horizon: int | None = None) -> list[FollowUp]:
+    """FollowUps for every formal finding of every report in the next inspections of its force
+    (``assessment_windows``), plus the follow-ups that later reports state themselves
+    (``Report.recalled``)."""
+    taxonomy = load_taxonomy()
+    return [fu for later, window in assessment_windows(reports, horizon)
+            for fu in assess_in(later, window, taxonomy)]
 
 
 # ---- follow-up stated by the inspectorate (PEEL 'HMIC's 2015 report identified ...') ---------

@@ -146,12 +146,17 @@ def _issued_key(report: Report | None, report_id: str) -> tuple[int, int, int, s
     return (info.year, info.month or 0, info.day or 0, report_id)
 
 
-def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
+def followups_graph(followups: list[FollowUp], reports: list[Report], *,
+                    recalled_in: list[Report] | None = None, latest: bool = True) -> Graph:
+    """The follow-ups' triples; ``reports``: the reports they mention (later reports, earlier
+    reports of their findings). ``recalled_in``: whose recalled inspections to add (default
+    ``reports``). ``latest``: add each finding's ``hmic:latestFollowUp`` (it needs every
+    follow-up of the finding; a caller adding follow-ups in parts adds ``latest_graph`` once).
+    """
     g = new_graph()
     by_id = {r.info.report_id: r for r in reports}
     findings = finding_index(reports)
-    latest: dict[URIRef, tuple[tuple[int, int, int, str], URIRef]] = {}
-    for report in sorted(reports, key=lambda r: r.info.report_id):
+    for report in sorted(reports if recalled_in is None else recalled_in, key=lambda r: r.info.report_id):
         _recalled(g, report)
     for fu in followups:
         later_report = by_id.get(fu.later_report_id)
@@ -179,9 +184,23 @@ def followups_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
         g.add((node, HMIC.followUpKind, Literal(kind_label(fu))))
         for item in evidence_items(fu, findings):
             g.add((node, HMIC.evidenceItem, Literal(item)))
-        key = _issued_key(later_report, fu.later_report_id)
+    if latest:
+        g += latest_graph(followups, reports)
+    return g
+
+
+def latest_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
+    """``finding hmic:latestFollowUp follow-up``: each finding's follow-up in the latest-issued
+    later report (ties broken by report id)."""
+    by_id = {r.info.report_id: r for r in reports}
+    latest: dict[URIRef, tuple[tuple[int, int, int, str], URIRef]] = {}
+    for fu in followups:
+        finding = vocab.finding(fu.finding.report_id, fu.finding.kind, fu.finding.ordinal)
+        node = vocab.follow_up(finding, fu.later_report_id)
+        key = _issued_key(by_id.get(fu.later_report_id), fu.later_report_id)
         if finding not in latest or key > latest[finding][0]:
             latest[finding] = (key, node)
+    g = new_graph()
     for finding, (_, node) in latest.items():
         g.add((finding, HMIC.latestFollowUp, node))
     return g
