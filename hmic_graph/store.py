@@ -273,6 +273,9 @@ def to_ox(value: object) -> Term:
     raise TypeError(f"cannot bind {value!r} as an RDF term")
 
 
+_MISSING = object()
+
+
 def to_rdflib(term: object) -> Node | None:
     if term is None:
         return None
@@ -375,7 +378,17 @@ def select(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None =
     if not isinstance(result, ox.QuerySolutions):
         raise HmicError("query", "not a SELECT query")
     names = [v.value for v in result.variables]
-    return [{n: to_rdflib(row[n]) for n in names} for row in result]
+    # Rows repeat terms (a finding on each of its follow-ups, reports, statuses): each distinct
+    # term is converted once (rdflib parses typed literals' values on construction).
+    converted: dict[object, Node | None] = {None: None}
+
+    def term(value: object) -> Node | None:
+        found = converted.get(value, _MISSING)
+        if found is _MISSING:
+            found = converted[value] = to_rdflib(value)
+        return found  # type: ignore[return-value]
+
+    return [{n: term(row[n]) for n in names} for row in result]
 
 
 def construct(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None = None) -> Graph:
