@@ -24,7 +24,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -236,10 +236,6 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     result.relinked = [force.force_id for force in linked if not force.from_cache]
     lap("link")
 
-    def links_lines() -> Iterator[str]:
-        for force in linked:
-            yield from force.ntriples()
-
     step(1, "writing graph.ttl")
     # graph.ttl is streamed into a temporary file and renamed when complete (atomic_write),
     # so a failure leaves the previous graph.ttl; the store is swapped in only after that.
@@ -265,14 +261,18 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
 
     step(3, "validating")
     if validate:
-        from .validate import validate_reports  # pySHACL's import (0.4 s) only when validating
+        from .validate import validate_groups  # pySHACL's import (0.4 s) only when validating
 
-        # Report by report from the cached N-Triples, cross-report rules on the store, each
-        # report's outcome cached: no whole-corpus rdflib Graph.
+        # Force by force, report by report from the cached N-Triples (read when the force's
+        # turn comes), cross-report rules on the store, each report's outcome cached: no
+        # whole-corpus rdflib Graph, no corpus of N-Triples in memory.
+        reports_of: dict[str, list[Extracted]] = defaultdict(list)
+        for e in built:
+            reports_of[e.info.force_id].append(e)
+        groups = (({e.info.report_id: e.ntriples for e in reports_of.pop(force.force_id, [])}, force.ntriples)
+                  for force in linked)
         store = open_store(out_dir)
-        result.validation = validate_reports({e.info.report_id: e.ntriples() for e in built},
-                                             list(links_lines()), out_dir, store, workers,
-                                             cache=cache_dir is not None)
+        result.validation = validate_groups(groups, out_dir, store, workers, cache=cache_dir is not None)
         del store
         result.conforms = bool(result.validation.conforms)
         lap("validate")

@@ -28,7 +28,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -448,7 +448,7 @@ _RESULT_PREFIXES = {**PREFIXES, "sh": str(SH), "hmsh": HMSH}
 # ---------------------------------------------------------------------------------------
 
 CACHE_DIR = Path(".cache") / "validation"
-GraphSource = Graph | Sequence[str]
+GraphSource = Graph | Sequence[str] | Callable[[], Iterable[str]]
 
 
 def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSource,
@@ -459,9 +459,10 @@ def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSourc
     For the pipeline, in place of ``validate_build`` (which takes one whole graph and stays
     as it was):
 
-    * ``report_graphs``: report id → that report's graph, as an rdflib Graph or as
-      N-Triples lines (``serialize.ntriples_lines``), e.g. what the store was loaded from;
-    * ``links``: the links graph (follow-ups), Graph or N-Triples lines. Each of its nodes
+    * ``report_graphs``: report id → that report's graph, as an rdflib Graph, N-Triples
+      lines (``serialize.ntriples_lines``), e.g. what the store was loaded from, or a
+      function returning them;
+    * ``links``: the links graph (follow-ups), the same way. Each of its nodes
       is validated with the report it belongs to: the later report of a follow-up
       (``hmic:inReport``), the report recalling a recalled inspection (``hmic:recalledIn``),
       the report whose IRI a finding's IRI extends (``hmic:followedUpBy``); the rest forms
@@ -477,34 +478,66 @@ def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSourc
       pySHACL only on reports whose triples changed.
 
     Core shapes run per unit in parallel over ``workers`` processes (default: the cores);
-    the output is sorted, so the same input gives byte-identical files.
+    the output is sorted, so the same input gives byte-identical files. For a corpus,
+    ``validate_groups`` takes the reports force by force.
     """
+    return validate_groups([(report_graphs, links)], out_dir, store, workers, cache)
+
+
+# Units validated together (and so held in memory at once) before the next force's are made.
+UNITS_PER_BATCH = 64
+
+
+def validate_groups(groups: Iterable[tuple[Mapping[str, GraphSource], GraphSource]],
+                    out_dir: Path | None = None, store: ox.Store | None = None,
+                    workers: int | None = None, cache: bool = True) -> ValidationResult:
+    """validate_reports over groups of reports, each with the links among them: a force's
+    reports and its links graph. Follow-ups never cross forces, so each group's units are
+    whole, and only one group's triples (plus a batch of units) are in memory at a time:
+    the 1,000-report corpus is never held whole."""
     started = time.perf_counter()
-    units = report_units(report_graphs, links)
     version = validation_version()
     cache_dir = Path(out_dir) / CACHE_DIR if cache and out_dir is not None else None
     described: list[Problem] = []
-    todo: list[tuple[str, str]] = []  # (cache key, N-Triples text) of units to validate
-    for text in units.values():
-        key = hashlib.sha256((version + "\n" + text).encode("utf-8")).hexdigest()
-        cached = _cache_read(cache_dir, key)
-        if cached is None:
-            todo.append((key, text))
-        else:
-            described += cached
-    for (key, _), problems in zip(todo, _map_units([t for _, t in todo], workers), strict=True):
-        _cache_write(cache_dir, key, problems)
-        described += problems
+    pending: list[tuple[str, str]] = []  # (cache key, N-Triples text) of units to validate
+    kept: list[str] = []  # every unit's text, only when the cross-report rules need a store
+    reports = units_count = cached = 0
+    with _UnitPool(workers) as pool:
+        def flush() -> None:
+            for (key, _), problems in zip(pending, pool.map([t for _, t in pending]), strict=True):
+                _cache_write(cache_dir, key, problems)
+                described.extend(problems)
+            pending.clear()
+
+        for report_graphs, links in groups:
+            reports += len(report_graphs)
+            units = report_units(report_graphs, links)
+            units_count += len(units)
+            for text in units.values():
+                key = hashlib.sha256((version + "\n" + text).encode("utf-8")).hexdigest()
+                found = _cache_read(cache_dir, key)
+                if found is None:
+                    pending.append((key, text))
+                else:
+                    described += found
+                    cached += 1
+                if store is None:
+                    kept.append(text)
+            del units
+            if len(pending) >= UNITS_PER_BATCH:
+                flush()
+        flush()
     if store is None:
-        store = _ox_store_from_ntriples(units.values())
+        store = _ox_store_from_ntriples(kept)
+        del kept
     sparql_results = run_sparql_constraints(store, "cross")
     if len(sparql_results):
         context = _description_graph(store, sparql_results)
         shapes = all_shapes()
         described += [_describe(sparql_results, r, context, shapes)
                       for r in sparql_results.subjects(RDF.type, SH.ValidationResult)]
-    result = finish(described, time.perf_counter() - started, len(report_graphs))
-    result.cached_units = len(units) - len(todo)
+    result = finish(described, time.perf_counter() - started, reports)
+    result.cached_units = cached
     if out_dir is not None:
         _write(result, Path(out_dir))
     return result
@@ -518,7 +551,9 @@ def _write(result: ValidationResult, out_dir: Path) -> None:
 
 
 def _lines(source: GraphSource) -> list[str]:
-    return ntriples_lines(source) if isinstance(source, Graph) else [ln for ln in source if ln.strip()]
+    if isinstance(source, Graph):
+        return ntriples_lines(source)
+    return [ln for ln in (source() if callable(source) else source) if ln.strip()]
 
 
 def report_units(report_graphs: Mapping[str, GraphSource], links: GraphSource) -> dict[str, str]:
@@ -612,16 +647,30 @@ def unit_problems(text: str) -> list[Problem]:
     return [_describe(results, r, unit, shapes) for r in results.subjects(RDF.type, SH.ValidationResult)]
 
 
-def _map_units(texts: list[str], workers: int | None) -> list[list[Problem]]:
-    cores = os.cpu_count() or 1
-    workers = min(cores, len(texts)) if workers is None else workers
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if workers <= 1 or len(texts) < PARALLEL_MIN_UNITS or not can_fork:
-        return [unit_problems(t) for t in texts]
-    all_shapes(), local_shapes(), shape_context(), _ontology_ntriples(), cross_report_shapes(), sparql_checks()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(unit_problems, texts))
+class _UnitPool:
+    """unit_problems over texts: in worker processes (forked once, reused for every batch) when
+    there are cores and forking is possible, else in this process."""
+
+    def __init__(self, workers: int | None):
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "_UnitPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def map(self, texts: list[str]) -> list[list[Problem]]:
+        can_fork = "fork" in multiprocessing.get_all_start_methods()
+        if self.workers <= 1 or len(texts) < PARALLEL_MIN_UNITS or not can_fork:
+            return [unit_problems(t) for t in texts]
+        if self.pool is None:
+            # Loaded before the fork, so the workers inherit them instead of each parsing them.
+            all_shapes(), local_shapes(), shape_context(), _ontology_ntriples(), cross_report_shapes(), sparql_checks()
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        return list(self.pool.map(unit_problems, texts))
 
 
 def _cache_read(cache_dir: Path | None, key: str) -> list[Problem] | None:

@@ -94,3 +94,35 @@ def test_links_nodes_go_with_the_report_that_owns_them(sample_graphs):
     assert "follow-up/essex-police-2017-03>" in later and "/evidence/1/selector>" in later
     assert f"<{HMIC.followedUpBy}>" in later and f"<{HMIC.recalledIn}>" in later
     assert len(parts["essex-police-2017-03"]) == len(links)
+
+
+def test_force_by_force_groups_give_the_verdict_of_the_whole(sample_graphs, tmp_path, monkeypatch):
+    """validate_groups (the pipeline's way: one force's reports and links at a time, read
+    lazily, units validated in batches) writes what validate_reports writes for all at once."""
+    graphs, links = _broken(*sample_graphs)
+    (tmp_path / "all").mkdir()
+    (tmp_path / "groups").mkdir()
+    whole = validate.validate_reports(graphs, links, tmp_path / "all", workers=2, cache=False)
+    force_of = {rid: rid.rsplit("-", 2)[0] for rid in graphs}
+    forces = sorted(set(force_of.values()))
+    assert len(forces) == 4 and len(graphs) == 5
+    links_of = {f: Graph() for f in forces}
+    for s, p, o in links:  # each follow-up node with its force's links (by its IRI's report)
+        owner = next((f for f in forces if f"/report/{f}-" in str(s)), forces[0])
+        links_of[owner].add((s, p, o))
+    read: list[str] = []
+
+    def lazily(rid):
+        def lines():
+            read.append(rid)
+            return ntriples_lines(graphs[rid])
+        return lines
+
+    groups = (({rid: lazily(rid) for rid in graphs if force_of[rid] == f}, ntriples_lines(links_of[f]))
+              for f in forces)
+    monkeypatch.setattr(validate, "UNITS_PER_BATCH", 2)
+    split = validate.validate_groups(groups, tmp_path / "groups", workers=2, cache=False)
+    assert sorted(read) == sorted(graphs)
+    assert split.text == whole.text and len(split.violations) == 2
+    for name in (validate.RESULTS_FILE, validate.TEXT_FILE):
+        assert (tmp_path / "groups" / name).read_bytes() == (tmp_path / "all" / name).read_bytes()
