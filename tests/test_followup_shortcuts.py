@@ -116,3 +116,18 @@ def test_followup_latest_on_the_samples(sample_store):
     assert "[finding] line 778" in rec11["evidence"] and "line 607" in rec11["evidence"]
     recalled = [r for r in rows if r["stated"] == "true"]
     assert {r["kind"] for r in recalled} >= {"area for improvement (recalled)", "cause of concern (recalled)"}
+
+
+def test_evidence_and_signal_summaries_are_the_items_joined_in_order():
+    reports, followups = _three_inspections()
+    g = links_graph(followups, reports)
+    rec1 = vocab.finding("essex-police-2007-10", "recommendation", 1)
+    later = vocab.follow_up(rec1, "essex-police-2016-05")
+    # later findings first, then quotes by line; signals sorted: deterministic on every engine
+    assert list(g.objects(later, HMIC.evidenceSummary)) == [
+        Literal("[finding] line 24: Unnumbered recommendation. | line 41: The CAIU was reviewed.")]
+    assert list(g.objects(later, HMIC.signalSummary)) == [Literal("issue-overlap, positive-cue")]
+    bare = FollowUp(FindingRef("essex-police-2007-10", "recommendation", 2), "essex-police-2016-05", "not-assessed", 0.9)
+    g = links_graph([bare], reports)
+    node = vocab.follow_up(vocab.finding("essex-police-2007-10", "recommendation", 2), "essex-police-2016-05")
+    assert (node, HMIC.evidenceSummary, None) not in g and (node, HMIC.signalSummary, None) not in g
