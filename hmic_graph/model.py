@@ -114,11 +114,17 @@ class ReportInfo:
     # forces in England and Wales'), and where; None when it does not say.
     forces_inspected: int | None = None
     forces_inspected_span: Span | None = None
+    # The strand of a programme that publishes several reports on one force at once (a PEEL
+    # pillar: legitimacy and leadership reports came out on the same day), so that their ids
+    # differ; None for a programme of one report per force (HMIC 2007).
+    series: str | None = None
 
     @property
     def report_id(self) -> str:
+        """force-YYYY-MM (publication month), then the series if any: 'essex-police-2007-10',
+        'essex-police-2017-03-effectiveness'. Stable: it depends on this report alone."""
         stamp = f"{self.year:04d}-{self.month:02d}" if self.month else f"{self.year:04d}"
-        return f"{self.force_id}-{stamp}"
+        return f"{self.force_id}-{stamp}" + (f"-{self.series}" if self.series else "")
 
 
 @dataclass

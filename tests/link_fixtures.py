@@ -54,7 +54,7 @@ def essex_2016() -> Report:
     doc = _doc("001_")
     info = ReportInfo("PEEL: Police effectiveness 2016 – An inspection of Essex Police", "Essex Police",
                       "essex-police", "peel-effectiveness-2016", "PEEL: Police effectiveness 2016",
-                      2017, 3, Span(3, 9))
+                      2017, 3, Span(3, 9), series="effectiveness")
     findings = [
         Finding("area-for-improvement", area, _text(doc, Span(a, b)).lstrip("-• "), Span(a, b), ordinal=i)
         for i, (area, a, b) in enumerate(ESSEX_2016_AFIS, start=1)

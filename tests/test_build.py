@@ -148,10 +148,10 @@ def test_samples_build_with_real_values(sample_build):
 
     assert sample_build.errors == []
     assert [r.info.report_id for r in sample_build.reports] == [
-        "essex-police-2007-10", "essex-police-2017-03", "hertfordshire-constabulary-2007-10",
+        "essex-police-2007-10", "essex-police-2017-03-effectiveness", "hertfordshire-constabulary-2007-10",
         "cheshire-constabulary-2007-10", "norfolk-constabulary-2007-10"]
     store = open_store(sample_build.out_dir)
-    essex07, essex16 = ID["report/essex-police-2007-10"], ID["report/essex-police-2017-03"]
+    essex07, essex16 = ID["report/essex-police-2007-10"], ID["report/essex-police-2017-03-effectiveness"]
     q = """SELECT DISTINCT ?force ?isbn ?issued ?sha WHERE {
         ?r hmic:aboutForce ?force ; schema:isbn ?isbn ; dcterms:issued ?issued ;
            prov:wasDerivedFrom [ hmic:sha256 ?sha ] }"""

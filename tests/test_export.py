@@ -105,17 +105,17 @@ def test_csv_findings_carry_follow_up_status_and_judgements_grades(sample_build_
     essex_recs = [r for r in findings if r["report"] == ESSEX_2007 and r["kind"] == "recommendation"]
     # Essex 2007 prints 11 numbered recommendations; each is traced into the 2017 PEEL report.
     assert sorted({int(r["number"]) for r in essex_recs}) == list(range(1, 12))
-    assert {r["followed_up_in"] for r in essex_recs} == {"essex-police-2017-03"}
+    assert {r["followed_up_in"] for r in essex_recs} == {"essex-police-2017-03-effectiveness"}
     assert {r["follow_up_status"] for r in essex_recs} <= {"addressed", "partly-addressed", "recurring", "not-assessed"}
     first = next(r for r in essex_recs if r["number"] == "1")
     assert first["force"] == "Essex Police" and first["area"] == "Neighbourhood Policing"
     assert first["lines"] and first["iri"].endswith("/essex-police-2007-10/recommendation/1")
-    afis = [r for r in findings if r["report"] == "essex-police-2017-03" and r["kind"] == "area for improvement"]
+    afis = [r for r in findings if r["report"] == "essex-police-2017-03-effectiveness" and r["kind"] == "area for improvement"]
     assert len({r["iri"] for r in afis}) == 9
     judgements = read_csv(tmp_path / "tables" / "judgements.csv")
     cheshire = {r["area"]: r["grade"] for r in judgements if r["report"] == "cheshire-constabulary-2007-10"}
     assert cheshire["Neighbourhood Policing"] == "Fair" and cheshire["Performance management"] == "Good"
-    essex_peel = [r for r in judgements if r["report"] == "essex-police-2017-03"]
+    essex_peel = [r for r in judgements if r["report"] == "essex-police-2017-03-effectiveness"]
     assert "Requires improvement" in {r["grade"] for r in essex_peel}
 
 

@@ -23,7 +23,7 @@ def followups():
 def test_every_2007_recommendation_gets_one_followup_in_the_later_report(followups):
     assert sorted(followups) == list(range(1, 12))
     for fu in followups.values():
-        assert fu.later_report_id == "essex-police-2017-03"
+        assert fu.later_report_id == "essex-police-2017-03-effectiveness"
         assert fu.finding.report_id == "essex-police-2007-10"
         assert 0 <= fu.confidence <= 1
         assert fu.signals
@@ -32,7 +32,7 @@ def test_every_2007_recommendation_gets_one_followup_in_the_later_report(followu
 def test_missing_persons_recommendation_is_linked_to_the_problem_profile_improvement(followups):
     fu = followups[11]
     assert fu.status == "recurring"
-    assert FindingRef("essex-police-2017-03", "area-for-improvement", 4) in fu.evidence_findings
+    assert FindingRef("essex-police-2017-03-effectiveness", "area-for-improvement", 4) in fu.evidence_findings
     assert any(q.span.start == 607 and "no missing person problem profile" in q.text for q in fu.evidence_quotes)
     assert "later-formal-finding" in fu.signals
 
@@ -40,7 +40,7 @@ def test_missing_persons_recommendation_is_linked_to_the_problem_profile_improve
 def test_sex_offender_recommendation_recurs_in_the_2016_area_for_improvement(followups):
     fu = followups[10]
     assert fu.status == "recurring"
-    assert FindingRef("essex-police-2017-03", "area-for-improvement", 3) in fu.evidence_findings
+    assert FindingRef("essex-police-2017-03-effectiveness", "area-for-improvement", 3) in fu.evidence_findings
 
 
 def test_era_drift_dv1_to_dash_is_followed(followups):
@@ -72,7 +72,7 @@ def test_no_followup_across_forces_or_backwards_in_time():
     # a report only follows up reports published before it
     b.info.force_id = a.info.force_id
     ids = {(fu.finding.report_id, fu.later_report_id) for fu in link_followups(tag_reports([b, a]))}
-    assert ids == {("essex-police-2007-10", "essex-police-2017-03")}
+    assert ids == {("essex-police-2007-10", "essex-police-2017-03-effectiveness")}
 
 
 def test_only_formal_findings_are_followed_up():
@@ -177,13 +177,13 @@ def test_followup_triples_align_with_earl_and_web_annotation():
     fus = link_followups([earlier, later])
     g = followups_graph(fus, [earlier, later])
     rec11 = vocab.finding("essex-police-2007-10", "recommendation", 11)
-    node = vocab.follow_up(rec11, "essex-police-2017-03")
+    node = vocab.follow_up(rec11, "essex-police-2017-03-effectiveness")
     assert (node, RDF.type, HMIC.FollowUp) in g
     assert (node, HMIC.followUpOf, rec11) in g
     assert (node, HMIC.followUpStatus, HMIC.Recurring) in g
     assert (node, EARL.subject, vocab.force("essex-police")) in g
     assert (node, HMIC.signal, Literal("later-formal-finding")) in g
-    assert (rec11, HMIC.followedUpBy, vocab.finding("essex-police-2017-03", "area-for-improvement", 4)) in g
+    assert (rec11, HMIC.followedUpBy, vocab.finding("essex-police-2017-03-effectiveness", "area-for-improvement", 4)) in g
     confidence = g.value(node, HMIC.confidence)
     assert confidence.datatype == XSD.decimal and 0 <= float(confidence) <= 1
     quotes = [q for q in g.objects(node, HMIC.evidence) if (q, RDF.type, HMIC.EvidenceQuote) in g]

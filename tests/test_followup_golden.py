@@ -43,7 +43,7 @@ def test_golden_holds_the_essex_followups_and_every_status_kind() -> None:
     """The pinned data is worth pinning: the eleven 2007 Essex recommendations are all there."""
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))
     essex = [f for f in want if f["finding"]["report_id"] == "essex-police-2007-10"
-             and f["finding"]["kind"] == "recommendation" and f["later_report_id"] == "essex-police-2017-03"]
+             and f["finding"]["kind"] == "recommendation" and f["later_report_id"] == "essex-police-2017-03-effectiveness"]
     assert sorted(f["finding"]["ordinal"] for f in essex) == list(range(1, 12))
     assert {"recurring", "not-assessed"} <= {f["status"] for f in want}
 

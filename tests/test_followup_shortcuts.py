@@ -110,7 +110,7 @@ def test_followup_latest_on_the_samples(sample_store):
     _, rows = run_named(sample_store, "followup-latest", {"force": "essex-police"})
     rows = [{k: (str(v) if v is not None else None) for k, v in r.items()} for r in rows]
     assert len(rows) == 25  # one later report: every finding's only assessment is its latest
-    assert all(r["latestReport"] == "essex-police-2017-03" and r["assessments"] == "1" for r in rows)
+    assert all(r["latestReport"] == "essex-police-2017-03-effectiveness" and r["assessments"] == "1" for r in rows)
     rec11 = next(r for r in rows if r["kind"] == "recommendation" and r["number"] == "11")
     assert rec11["status"] == "Recurring" and rec11["lines"] == "1166-1168"
     assert "[finding] line 778" in rec11["evidence"] and "line 607" in rec11["evidence"]

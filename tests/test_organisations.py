@@ -64,7 +64,7 @@ def _partnerships(report: Report) -> dict[str, object]:
 
 REPORT_IDS = [
     "essex-police-2007-10",
-    "essex-police-2017-03",
+    "essex-police-2017-03-effectiveness",
     "hertfordshire-constabulary-2007-10",
     "cheshire-constabulary-2007-10",
     "norfolk-constabulary-2007-10",
@@ -175,7 +175,7 @@ def test_the_cps_is_the_cps_and_each_county_council_is_its_own(reports):
     assert "Essex County Council" in councils["essex-police-2007-10"].alt_labels
     assert "Norfolk County Council" in councils["norfolk-constabulary-2007-10"].alt_labels
     assert councils["hertfordshire-constabulary-2007-10"].name == "County council (Hertfordshire)"
-    assert councils["essex-police-2007-10"].name == councils["essex-police-2017-03"].name
+    assert councils["essex-police-2007-10"].name == councils["essex-police-2017-03-effectiveness"].name
 
 
 def test_variants_and_abbreviations_collapse_to_one_node_with_alt_labels(reports):
@@ -185,7 +185,7 @@ def test_variants_and_abbreviations_collapse_to_one_node_with_alt_labels(reports
     cdrp = essex["essex-police/crime-and-disorder-reduction-partnership"]
     assert cdrp.abbreviation == "CDRP" and "crime and disorder reduction partnership" in cdrp.alt_labels
     # 2016 says 'community safety partnerships': the renamed CDRPs, the same node as in 2007
-    cdrp_2016 = _orgs(reports["essex-police-2017-03"])["essex-police/crime-and-disorder-reduction-partnership"]
+    cdrp_2016 = _orgs(reports["essex-police-2017-03-effectiveness"])["essex-police/crime-and-disorder-reduction-partnership"]
     assert "community safety partnerships" in cdrp_2016.alt_labels
     pa = essex["essex-police/police-authority"]
     assert pa.name == "Police authority (Essex)" and {"Essex Police Authority", "PA"} <= set(pa.alt_labels)

@@ -38,7 +38,7 @@ def test_report_info(report: Report) -> None:
     assert info.isbn == "978-1-78655-349-2"
     assert info.programme == "peel-effectiveness-2016"
     assert info.programme_label == "PEEL: Police effectiveness 2016"
-    assert info.report_id == "essex-police-2017-03"
+    assert info.report_id == "essex-police-2017-03-effectiveness"
     assert info.assessment_period == "September to December 2016"
     assert info.span.start == 3 and info.span.end == 13
 

@@ -31,7 +31,7 @@ def test_synthetic_info(kent: Report) -> None:
     assert kent.info.programme == "peel-effectiveness-2015"
     assert kent.info.force_id == "kent-police"
     assert (kent.info.year, kent.info.month) == (2016, 2)
-    assert kent.info.report_id == "kent-police-2016-02"
+    assert kent.info.report_id == "kent-police-2016-02-effectiveness"
 
 
 def test_numbered_dash_bullets_wrapped_and_trailing_footnote_number(kent: Report) -> None:
@@ -241,7 +241,7 @@ def test_vulnerability_title_with_theme_after_the_year_on_one_line() -> None:
     report = extract_peel(document_from_bytes(text.encode("utf-8"), "vulnerability.txt"))
     assert report.info.programme == "peel-effectiveness-vulnerability-2015"
     assert report.info.programme_label == "PEEL: Police effectiveness (vulnerability) 2015"
-    assert report.info.report_id == "essex-police-2015-12"
+    assert report.info.report_id == "essex-police-2015-12-effectiveness-vulnerability"
 
 
 def test_sub_items_after_a_colon_belong_to_their_finding() -> None:

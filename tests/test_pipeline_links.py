@@ -41,7 +41,7 @@ def test_linking_force_by_force_gives_the_links_of_the_whole_corpus(sample_repor
     assert sorted(per_force, key=_key) == sorted(whole, key=_key)
     # Essex 2007's findings are followed up in Essex 2017 (the samples' only force with two
     # reports), and Essex 2017 states follow-ups of HMIC's 2015 report itself.
-    assert {fu.later_report_id for fu in whole} == {"essex-police-2017-03"}
+    assert {fu.later_report_id for fu in whole} == {"essex-police-2017-03-effectiveness"}
     assert any(fu.finding.report_id == "essex-police-2007-10" for fu in whole)
     assert any(fu.stated_by_inspectorate for fu in whole)
 

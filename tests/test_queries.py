@@ -44,7 +44,7 @@ def test_followup_of_essex_shows_every_2007_recommendation_with_status_and_evide
     _, rows = rows_of(store, "followup", force="essex-police")
     recs = {int(r["number"]): r for r in rows if r["kind"] == "recommendation"}
     assert sorted(recs) == list(range(1, 12))
-    assert all(r["laterReport"] == "essex-police-2017-03" for r in recs.values())
+    assert all(r["laterReport"] == "essex-police-2017-03-effectiveness" for r in recs.values())
     assert {r["status"] for r in recs.values()} <= {"Addressed", "Partly addressed", "Recurring", "Not assessed"}
     missing = recs[11]
     assert missing["status"] == "Recurring"
@@ -53,7 +53,7 @@ def test_followup_of_essex_shows_every_2007_recommendation_with_status_and_evide
     assert recs[7]["status"] == "Addressed" and "DASH" in recs[7]["evidence"]
     assert recs[2]["status"] == "Not assessed" and recs[2]["evidence"] in (None, "")
     stated = [r for r in rows if r["stated"] == "true"]
-    assert stated and all(r["laterReport"] == "essex-police-2017-03" for r in stated)
+    assert stated and all(r["laterReport"] == "essex-police-2017-03-effectiveness" for r in stated)
     assert any("problem-solving process" in r["text"] and r["status"] == "Addressed" for r in stated)
 
 
@@ -94,7 +94,7 @@ def test_findings_by_issue_includes_narrower_issues(store):
     _, rows = rows_of(store, "findings-by-issue", issue="missing-persons")
     essex = [r for r in rows if r["report"] == "essex-police-2007-10" and r["kind"] == "Recommendation"]
     assert any(r["text"].startswith("That the force carries out analysis") for r in essex)
-    assert any(r["report"] == "essex-police-2017-03" and "missing person problem profile" in r["text"] for r in rows)
+    assert any(r["report"] == "essex-police-2017-03-effectiveness" and "missing person problem profile" in r["text"] for r in rows)
     _, broad = rows_of(store, "findings-by-issue", issue="vulnerability", force="essex-police")
     assert {"Missing persons", "Domestic abuse"} <= {r["taggedIssue"] for r in broad}
     assert {r["forceName"] for r in broad} == {"Essex Police"}

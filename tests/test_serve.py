@@ -21,7 +21,7 @@ SELECT (COUNT(DISTINCT ?rec) AS ?n) WHERE {
   ?rec a hmic:Recommendation ; hmic:inReport <https://w3id.org/hmic-graph/id/report/essex-police-2007-10> }"""
 
 SAMPLE_REPORT_IRIS = [f"https://w3id.org/hmic-graph/id/report/{r}" for r in (
-    "cheshire-constabulary-2007-10", "essex-police-2007-10", "essex-police-2017-03",
+    "cheshire-constabulary-2007-10", "essex-police-2007-10", "essex-police-2017-03-effectiveness",
     "hertfordshire-constabulary-2007-10", "norfolk-constabulary-2007-10")]
 
 

@@ -157,11 +157,11 @@ def test_national_distribution_sums_to_the_forces_the_report_says_were_inspected
 
 
 _INSPECTORATE_FOLLOW_UP = """
-<report/essex-police-2017-03/recalled/1> a hmic:RecalledFinding .
-<report/essex-police-2017-03/recalled/1/follow-up> a hmic:FollowUp , hmic:InspectorateFollowUp ;
-    hmic:inReport <report/essex-police-2017-03> ;
+<report/essex-police-2017-03-effectiveness/recalled/1> a hmic:RecalledFinding .
+<report/essex-police-2017-03-effectiveness/recalled/1/follow-up> a hmic:FollowUp , hmic:InspectorateFollowUp ;
+    hmic:inReport <report/essex-police-2017-03-effectiveness> ;
     {target}
-    hmic:assessedIn <report/essex-police-2017-03> ;
+    hmic:assessedIn <report/essex-police-2017-03-effectiveness> ;
     hmic:followUpStatus hmic:Addressed ;
     hmic:confidence 0.9 .
 """
@@ -170,10 +170,10 @@ _INSPECTORATE_FOLLOW_UP = """
 @pytest.mark.parametrize(
     ("target", "conforms"),
     [
-        ("hmic:followUpOfRecalled <report/essex-police-2017-03/recalled/1> ;", True),
+        ("hmic:followUpOfRecalled <report/essex-police-2017-03-effectiveness/recalled/1> ;", True),
         ("", False),  # of nothing
         (  # of both a finding and a recalled finding
-            "hmic:followUpOfRecalled <report/essex-police-2017-03/recalled/1> ;"
+            "hmic:followUpOfRecalled <report/essex-police-2017-03-effectiveness/recalled/1> ;"
             " hmic:followUpOf <report/essex-police-2007-10/recommendation/2> ;",
             False,
         ),

@@ -84,7 +84,7 @@ def test_essex_page_grades_over_time_follow_up_badges_and_evidence(site_dir):
     body = first.group(1)
     assert "Recommendation 1" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
     assert re.search(r'class="badge (addressed|partly-addressed|recurring|not-assessed)"', body)
-    assert "essex-police-2017-03" in body and re.search(r"<blockquote>.+<cite>essex-police-2017-03, lines? \d+", body, re.S)
+    assert "essex-police-2017-03-effectiveness" in body and re.search(r"<blockquote>.+<cite>essex-police-2017-03-effectiveness, lines? \d+", body, re.S)
     assert html.count('<article class="finding"') >= 11 + 9  # 11 recommendations (2007) + 9 AFIs (2016)
     assert (site_dir / "force" / "essex-police-network.png").stat().st_size > 10_000
     partners = re.search(r'<table class="partners">(.*?)</table>', html, re.S).group(1)

@@ -21,7 +21,7 @@ def test_every_2007_recommendation_has_a_status(timeline):
             if f.report == "essex-police-2007-10" and f.kind == "recommendation"]
     assert sorted(f.number for f in recs) == list(range(1, 12))
     for f in recs:
-        assert len(f.followups) == 1 and f.followups[0].later_report == "essex-police-2017-03"
+        assert len(f.followups) == 1 and f.followups[0].later_report == "essex-police-2017-03-effectiveness"
 
 
 def test_findings_sit_under_their_theme_with_grades(timeline):

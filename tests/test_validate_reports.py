@@ -89,11 +89,11 @@ def test_links_nodes_go_with_the_report_that_owns_them(sample_graphs):
     parts = validate.split_links(links, list(graphs))
     # Essex 2017 assesses every follow-up of the samples: its quotes, their selectors, the
     # recalled inspections and the earlier findings' hmic:followedUpBy all go with it.
-    assert set(parts) == {"essex-police-2017-03"}
-    later = "\n".join(parts["essex-police-2017-03"])
-    assert "follow-up/essex-police-2017-03>" in later and "/evidence/1/selector>" in later
+    assert set(parts) == {"essex-police-2017-03-effectiveness"}
+    later = "\n".join(parts["essex-police-2017-03-effectiveness"])
+    assert "follow-up/essex-police-2017-03-effectiveness>" in later and "/evidence/1/selector>" in later
     assert f"<{HMIC.followedUpBy}>" in later and f"<{HMIC.recalledIn}>" in later
-    assert len(parts["essex-police-2017-03"]) == len(links)
+    assert len(parts["essex-police-2017-03-effectiveness"]) == len(links)
 
 
 def test_force_by_force_groups_give_the_verdict_of_the_whole(sample_graphs, tmp_path, monkeypatch):
@@ -103,7 +103,7 @@ def test_force_by_force_groups_give_the_verdict_of_the_whole(sample_graphs, tmp_
     (tmp_path / "all").mkdir()
     (tmp_path / "groups").mkdir()
     whole = validate.validate_reports(graphs, links, tmp_path / "all", workers=2, cache=False)
-    force_of = {rid: rid.rsplit("-", 2)[0] for rid in graphs}
+    force_of = {rid: str(g.value(vocab.report(rid), HMIC.aboutForce)).rsplit("/", 1)[-1] for rid, g in graphs.items()}
     forces = sorted(set(force_of.values()))
     assert len(forces) == 4 and len(graphs) == 5
     links_of = {f: Graph() for f in forces}

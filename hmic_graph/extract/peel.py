@@ -163,6 +163,8 @@ def report_info(doc: Document, layout: PeelLayout, sections: list[Section]) -> R
         assessment_period=period,
         forces_inspected=inspected[0] if inspected else None,
         forces_inspected_span=inspected[1] if inspected else None,
+        # Pillar (and theme): a force's legitimacy and leadership reports share a month.
+        series="-".join(p for p in (pillar, slugify(theme) if theme else "") if p),
     )
 
 
