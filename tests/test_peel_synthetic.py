@@ -286,3 +286,20 @@ def test_sentence_cut_by_a_plain_number_footnote_is_rejoined() -> None:
     question = next(s for s in report.sections if s.kind == "question")
     texts = [(p.text, p.span.start, p.span.end) for p in question.paragraphs]
     assert ("The force works with partners such as local councils to disrupt gangs.", 9, 13) in texts
+
+
+def test_two_pillars_published_the_same_month_are_two_reports(tmp_path: Path) -> None:
+    """A force's PEEL legitimacy and leadership reports came out on the same day: both are
+    built, each under its own id (the pillar ends the id), neither is a clash."""
+    from hmic_graph.pipeline import build
+
+    legitimacy = (DATA / "legitimacy_2016_no_contents.txt").read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "legitimacy.txt").write_text(legitimacy, encoding="utf-8")
+    (tmp_path / "in" / "leadership.txt").write_text(
+        legitimacy.replace("PEEL: Police legitimacy 2016", "PEEL: Police leadership 2016", 1), encoding="utf-8")
+    result = build([tmp_path / "in"], tmp_path / "out", validate=False)
+    assert result.errors == []
+    ids = sorted(r.info.report_id for r in result.reports)
+    assert len(ids) == 2 and ids[0].endswith("-leadership") and ids[1].endswith("-legitimacy")
+    assert ids[0].removesuffix("-leadership") == ids[1].removesuffix("-legitimacy")  # same force and month
