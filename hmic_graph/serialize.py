@@ -64,20 +64,27 @@ class _Terms:
         return out
 
     def term(self, t: object) -> str:
-        kind = type(t)
-        if kind is URIRef or isinstance(t, URIRef):
+        kind = type(t)  # exact types first: isinstance on rdflib's terms goes through ABCMeta
+        if kind is URIRef:
+            return self.iri(str(t))
+        if kind is Literal:
+            return self.literal(t)
+        if isinstance(t, URIRef):
             return self.iri(str(t))
         if isinstance(t, BNode):
             return f"_:{t}"
         if isinstance(t, Literal):
-            body = f'"{_escape(str(t))}"' if _NEEDS_ESCAPE.search(t) else f'"{t}"'
-            if t.language:
-                return f"{body}@{t.language}"
-            datatype = t.datatype
-            if datatype is not None and datatype != _XSD_STRING:
-                return f"{body}^^{self.iri(str(datatype))}"
-            return body
+            return self.literal(t)
         raise TypeError(f"not an RDF term: {t!r}")
+
+    def literal(self, t: Literal) -> str:
+        body = f'"{_escape(str(t))}"' if _NEEDS_ESCAPE.search(t) else f'"{t}"'
+        if t.language:
+            return f"{body}@{t.language}"
+        datatype = t.datatype
+        if datatype is not None and datatype != _XSD_STRING:
+            return f"{body}^^{self.iri(str(datatype))}"
+        return body
 
 
 class _BlankNodeFound(Exception):
