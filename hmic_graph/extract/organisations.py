@@ -283,9 +283,19 @@ def _abbreviation_forms(raw: str) -> tuple[str, int, str | None]:
 _PLURAL_ENDING = re.compile(r"(?:'s|’s|s)$")
 
 
+@lru_cache(maxsize=64)  # one lexicon per report; many reports share their abbreviations
+def _any_abbreviation(abbreviations: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the abbreviations anywhere in a text, even inside a word: every abbreviation
+    match (the word, or the word without its ending) is such a substring, so a text where
+    this finds nothing has no abbreviation match."""
+    return re.compile("|".join(map(re.escape, abbreviations)))
+
+
 def _abbreviation_matches(text: str, abbreviations: dict[str, Target],
                           text_words: _TextWords | None = None) -> Iterator[tuple[int, int, Target]]:
     """Whole-word, case-sensitive; a plural or possessive ending ('PPUs', 'CPS's') is allowed."""
+    if not _any_abbreviation(tuple(abbreviations)).search(text):
+        return  # most sentences hold none: one search, not the forms of every word
     words = text_words if text_words is not None else _text_words(text)
     forms = list(map(_abbreviation_forms, words.raws))
     if abbreviations.keys().isdisjoint([f[0] for f in forms] + [f[2] for f in forms]):
@@ -434,6 +444,8 @@ def find_matches(text: str, lex: ReportLexicon) -> list[Match]:
             force_id, force_name = _force_areas()[m.group(0)]
             candidates.append(Match(m.start(), m.end(), TIER_LOCAL,
                                     Target("force", "force", force_id, force_name, "other-police-force"), m.group(0)))
+    if not candidates:
+        return []
     candidates = [c for c in candidates
                   if not (c.target.not_followed_by and re.match(c.target.not_followed_by, text[c.end:], re.I))
                   and not (c.target.not_preceded_by and re.search(c.target.not_preceded_by, text[:c.start], re.I))]
