@@ -27,7 +27,8 @@ from ..model import Document, Line, Section, Span
 
 HEADING_MAX = 100  # headings are short; a longer line is prose
 _AREA_SEPARATOR = re.compile(r"\s*[–—:]\s*|\s+-\s+")  # 'PVP – Child Abuse', 'PVP: Child Abuse'
-_FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
+_SUPERSCRIPT_DIGITS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+_FOOTNOTE_MARK = re.compile(rf"[{_SUPERSCRIPT_DIGITS}]+$")
 GRADE_WORDS = ("Excellent", "Good", "Fair", "Poor")
 _GRADE_KEYS = {g.lower() for g in GRADE_WORDS}
 
@@ -75,7 +76,9 @@ TEMPLATE_AREAS = {
 
 def norm(text: str) -> str:
     """Heading key: lower case, one space, ASCII dashes, no footnote marker or trailing colon."""
-    text = _FOOTNOTE_MARK.sub("", " ".join(text.split()))
+    # rstrip is _FOOTNOTE_MARK.sub on text without line breaks, without a regex tried at
+    # every position (norm runs on every line of the body)
+    text = " ".join(text.split()).rstrip(_SUPERSCRIPT_DIGITS)
     text = text.replace("–", "-").replace("—", "-").rstrip(":").strip()
     return text.lower()
 
