@@ -196,7 +196,7 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     from .ingest import read_document
     from .link import tag_reports
     from .rdf import report_triples
-    from .serialize import ntriples_lines, subject_key
+    from .serialize import ntriples_lines, sorted_by_subject
 
     source = str(path)
     try:
@@ -207,7 +207,7 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     done = Extracted(source, sha256, info=report.info, counts=report_counts(report))
     try:
         lines = ntriples_lines(report_triples(report, include_contacts=include_contacts), sort=False)
-        lines.sort(key=subject_key)  # graph.ttl merges the reports' lines in this order
+        lines = sorted_by_subject(lines)  # graph.ttl merges the reports' lines in this order
     except HmicError as exc:  # records that cannot become a sound graph: this report only
         done.rdf_problem = exc.problem
         return done
@@ -338,7 +338,7 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
     """
     from .link.followup import assessment_windows
     from .rdf.followups import latest_graph
-    from .serialize import ntriples_lines, subject_key
+    from .serialize import ntriples_lines, sorted_by_subject
 
     shas = [sha for sha, _ in report_blobs]
     cached = _cached_links(force_id, cache_dir, shas, version) if check_cache else None
@@ -353,7 +353,7 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
         followups += assessed
         lines.update(assessed_lines)
     lines.update(ntriples_lines(latest_graph(followups, reports), sort=False))
-    blob = pack_lines(sorted(lines, key=subject_key))
+    blob = pack_lines(sorted_by_subject(sorted(lines)))  # sorted first: the same bytes in every process
     if cache_dir is not None:
         _write_entry(links_entry_path(cache_dir, shas, version), (followups, blob))
     return ForceLinks(force_id, followups, blob)

@@ -64,20 +64,27 @@ class _Terms:
         return out
 
     def term(self, t: object) -> str:
-        kind = type(t)
-        if kind is URIRef or isinstance(t, URIRef):
+        kind = type(t)  # exact types first: isinstance on rdflib's terms goes through ABCMeta
+        if kind is URIRef:
+            return self.iri(str(t))
+        if kind is Literal:
+            return self.literal(t)
+        if isinstance(t, URIRef):
             return self.iri(str(t))
         if isinstance(t, BNode):
             return f"_:{t}"
         if isinstance(t, Literal):
-            body = f'"{_escape(str(t))}"' if _NEEDS_ESCAPE.search(t) else f'"{t}"'
-            if t.language:
-                return f"{body}@{t.language}"
-            datatype = t.datatype
-            if datatype is not None and datatype != _XSD_STRING:
-                return f"{body}^^{self.iri(str(datatype))}"
-            return body
+            return self.literal(t)
         raise TypeError(f"not an RDF term: {t!r}")
+
+    def literal(self, t: Literal) -> str:
+        body = f'"{_escape(str(t))}"' if _NEEDS_ESCAPE.search(t) else f'"{t}"'
+        if t.language:
+            return f"{body}@{t.language}"
+        datatype = t.datatype
+        if datatype is not None and datatype != _XSD_STRING:
+            return f"{body}^^{self.iri(str(datatype))}"
+        return body
 
 
 class _BlankNodeFound(Exception):
@@ -147,6 +154,25 @@ def subject_key(line: str) -> tuple[bool, str]:
     """Where an N-Triples line's subject comes in the Turtle: IRIs in order, blank nodes last."""
     subject = line[: line.index(" ")]
     return (subject.startswith("_:"), subject[1:-1] if subject.startswith("<") else subject)
+
+
+def sorted_by_subject(lines: Iterable[str]) -> list[str]:
+    """``sorted(lines, key=subject_key)``, with the key taken once per subject rather than
+    once per line: a report has ~10 lines a subject, and the per-line keys and their tuple
+    comparisons were most of the sort. A subject's lines keep their order, as in the stable
+    sort."""
+    by_subject: dict[str, list[str]] = {}
+    for line in lines:
+        subject = line[: line.index(" ")]
+        same = by_subject.get(subject)
+        if same is None:
+            by_subject[subject] = [line]
+        else:
+            same.append(line)
+    ordered: list[str] = []
+    for subject in sorted(by_subject, key=lambda s: subject_key(s + " ")):
+        ordered += by_subject[subject]
+    return ordered
 
 
 class _TurtleWriter:

@@ -13,10 +13,23 @@ import unicodedata
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-HMIC = Namespace("https://w3id.org/hmic-graph/ontology#")
+
+class _Namespace(Namespace):
+    """An rdflib Namespace that keeps the terms read as attributes (``HMIC.text``): rdflib
+    makes and validates a new URIRef on every read, and writing a report's triples reads
+    the same few dozen terms thousands of times. Terms built from data (``ID[...]``) are
+    not kept."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term  # found by plain attribute lookup from now on
+        return term
+
+
+HMIC = _Namespace("https://w3id.org/hmic-graph/ontology#")
 ID = Namespace("https://w3id.org/hmic-graph/id/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-SCHEMA = Namespace("https://schema.org/")
+ORG = _Namespace("http://www.w3.org/ns/org#")
+SCHEMA = _Namespace("https://schema.org/")
 EARL = Namespace("http://www.w3.org/ns/earl#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SH = Namespace("http://www.w3.org/ns/shacl#")

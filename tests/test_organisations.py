@@ -355,3 +355,14 @@ def test_merged_graph_gives_each_organisation_one_name_and_at_most_one_abbreviat
 def test_a_report_without_body_text_has_no_organisations():
     report = _synthetic_report("Contents\n\nAppendix: Glossary of Terms and Abbreviations\n\nCPS\tCrown Prosecution Service\n")
     assert extract_organisations(report) == ([], [])
+
+
+@pytest.mark.parametrize("name", ["_ABBREV_BEFORE", "_NEGATED_CUE"])
+def test_tail_searched_patterns_are_no_longer_than_their_window(name):
+    """_ends_with searches only the last WIDTH characters: a longer alternative added to one
+    of these patterns would be missed silently, so their longest match is checked here."""
+    from hmic_graph.extract import organisations
+
+    pattern = getattr(organisations, name)
+    longest = re._parser.parse(pattern.pattern, pattern.flags).getwidth()[1]
+    assert longest <= getattr(organisations, f"{name}_WIDTH")

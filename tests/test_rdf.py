@@ -235,3 +235,15 @@ def test_turtle_from_ntriples_equals_turtle_of_the_graph(hand_report):
     text, count = turtle_from_ntriples(reversed(lines))  # order of the lines does not matter
     assert text == turtle_text(graphs)
     assert count == len(Graph().parse(data=text, format="turtle"))
+
+
+def test_sorted_by_subject_is_the_stable_sort_by_subject_key():
+    import random
+
+    from hmic_graph.serialize import sorted_by_subject, subject_key
+
+    subjects = ["<a/b>", "<a/b/c>", "<a/b-c>", "<a>", "_:b1", "_:a", "<https://x/y%20z>", "<_:x>"]
+    rng = random.Random(7)
+    lines = [f"{rng.choice(subjects)} <p> \"{n}\" ." for n in range(200)]
+    assert sorted_by_subject(lines) == sorted(lines, key=subject_key)
+    assert sorted_by_subject([]) == []

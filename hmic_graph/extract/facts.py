@@ -20,20 +20,31 @@ _QUAL = r"(?:(?:just|well|some|approximately|around|about|nearly|almost|over|in 
 _FACT_SECTIONS = re.compile(
     r"^(?:force overview and context|geographical description|demographic profile)", re.I)
 
-# (label, unit, pattern); group 1 = number, group 2 = scale word.
-_PATTERNS: list[tuple[str, str | None, re.Pattern[str]]] = [
-    ("area", "square miles", re.compile(rf"{_NUM}{_SCALE}\s+square\s+miles", re.I)),
-    ("area", "square kilometres",
+# (label, unit, keyword, pattern); group 1 = number, group 2 = scale word. The keyword is a
+# word every match of the pattern contains (matched the same way, case-insensitively): a
+# sentence without it is not searched, as the number alternatives ('a', 'one', ...) make
+# the patterns slow to try at every position.
+_PATTERNS: list[tuple[str, str | None, re.Pattern[str], re.Pattern[str]]] = [
+    ("area", "square miles", re.compile("square", re.I),
+     re.compile(rf"{_NUM}{_SCALE}\s+square\s+miles", re.I)),
+    ("area", "square kilometres", re.compile("sq|km", re.I),
      re.compile(rf"{_NUM}{_SCALE}\s+(?:square\s+kilometres|sq\.?\s*km|km2|km²)", re.I)),
-    ("population", "people",
+    ("population", "people", re.compile("population", re.I),
      re.compile(rf"population\s+(?:of\s+)?{_QUAL}{_NUM}{_SCALE}\b", re.I)),
-    ("households", None, re.compile(rf"{_NUM}{_SCALE}\s+households", re.I)),
-    ("police officers", None, re.compile(rf"{_NUM}\s+(?:police\s+)?officers\b", re.I)),
-    ("police staff", None, re.compile(rf"{_NUM}\s+(?:police\s+|support\s+)staff\b", re.I)),
-    ("PCSOs", None, re.compile(rf"{_NUM}\s+(?:PCSOs|police community support officers)", re.I)),
-    ("special constables", None, re.compile(rf"{_NUM}\s+special constables", re.I)),
-    ("BCUs", None, re.compile(rf"{_NUM}\s+(?:basic command units|BCUs)\b", re.I)),
-    ("coastline", "miles", re.compile(rf"coastline of\s+{_QUAL}{_NUM}\s+miles", re.I)),
+    ("households", None, re.compile("households", re.I),
+     re.compile(rf"{_NUM}{_SCALE}\s+households", re.I)),
+    ("police officers", None, re.compile("officers", re.I),
+     re.compile(rf"{_NUM}\s+(?:police\s+)?officers\b", re.I)),
+    ("police staff", None, re.compile("staff", re.I),
+     re.compile(rf"{_NUM}\s+(?:police\s+|support\s+)staff\b", re.I)),
+    ("PCSOs", None, re.compile("PCSOs|officers", re.I),
+     re.compile(rf"{_NUM}\s+(?:PCSOs|police community support officers)", re.I)),
+    ("special constables", None, re.compile("constables", re.I),
+     re.compile(rf"{_NUM}\s+special constables", re.I)),
+    ("BCUs", None, re.compile("units|BCUs", re.I),
+     re.compile(rf"{_NUM}\s+(?:basic command units|BCUs)\b", re.I)),
+    ("coastline", "miles", re.compile("coastline", re.I),
+     re.compile(rf"coastline of\s+{_QUAL}{_NUM}\s+miles", re.I)),
 ]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
@@ -54,7 +65,9 @@ def _value(number: str, scale: str | None) -> float | None:
 def _facts_in(para: Paragraph) -> list[ContextFact]:
     out = []
     for sentence in _SENTENCE.split(para.text):
-        for label, unit, rx in _PATTERNS:
+        for label, unit, keyword, rx in _PATTERNS:
+            if not keyword.search(sentence):
+                continue
             for m in rx.finditer(sentence):
                 value = _value(m.group(1), m.group(2) if m.lastindex and m.lastindex >= 2 else None)
                 if value is not None:

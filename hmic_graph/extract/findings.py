@@ -54,10 +54,15 @@ class _Rec:
     used: int = 1  # how many of them the text takes
 
 
+def _line_number(line: Line) -> int:
+    return line.number
+
+
 def _section_lines(doc: Document, sec: Section) -> list[Line]:
-    """Lines of a section after its heading line."""
-    numbers = [ln.number for ln in doc.lines]
-    return doc.lines[bisect_right(numbers, sec.span.start):bisect_right(numbers, sec.span.end)]
+    """Lines of a section after its heading line (bisected by number: no list of every
+    line's number per call)."""
+    return doc.lines[bisect_right(doc.lines, sec.span.start, key=_line_number):
+                     bisect_right(doc.lines, sec.span.end, key=_line_number)]
 
 
 def _key(text: str) -> str:

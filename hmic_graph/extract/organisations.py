@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Iterable, Iterator
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -178,7 +178,11 @@ class Match:
 
 
 _NAME_WORD = r"[A-Z][\w'’.-]*"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:(?:and|of|for|on|upon|the|&)\s+)?{_NAME_WORD}){{0,5}}"
+# A name opens a word: no word character or hyphen before its capital. That lookbehind comes
+# after the capital so that the patterns open with a character class, which re skips to in C
+# rather than trying a lookbehind at every position of every sentence (1.7x faster).
+_FIRST_NAME_WORD = r"[A-Z](?<![\w-].)[\w'’.-]*"
+_NAME = rf"{_FIRST_NAME_WORD}(?:\s+(?:(?:and|of|for|on|upon|the|&)\s+)?{_NAME_WORD}){{0,5}}"
 # Capitalised words that open a sentence or a phrase rather than a body's name.
 _NON_NAME_WORDS = {
     "the", "a", "an", "this", "these", "that", "those", "each", "all", "both", "other", "its",
@@ -229,16 +233,22 @@ def _label_index() -> dict[str, list[tuple[tuple[str, ...], Target]]]:
 @dataclass(frozen=True)
 class _TextWords:
     """The words of a text, tokenised once and read by every matcher. Built with C-level
-    calls (finditer, findall, map) because this runs on every sentence of every report."""
+    calls (findall, map) because this runs on every sentence of every report."""
 
-    matches: list[re.Match[str]]
+    text: str
     raws: list[str]  # each word as written
     keys: list[str]  # each word's _word_key
+
+    @cached_property
+    def matches(self) -> list[re.Match[str]]:
+        """Where each word stands: only wanted where a word matched, so most sentences
+        never scan for them."""
+        return list(_WORD.finditer(self.text))
 
 
 def _text_words(text: str) -> _TextWords:
     raws = _WORD.findall(text)
-    return _TextWords(list(_WORD.finditer(text)), raws, list(map(_word_key, raws)))
+    return _TextWords(text, raws, list(map(_word_key, raws)))
 
 
 def _label_matches(text: str, text_words: _TextWords | None = None) -> Iterator[tuple[int, int, Target]]:
@@ -273,9 +283,19 @@ def _abbreviation_forms(raw: str) -> tuple[str, int, str | None]:
 _PLURAL_ENDING = re.compile(r"(?:'s|’s|s)$")
 
 
+@lru_cache(maxsize=64)  # one lexicon per report; many reports share their abbreviations
+def _any_abbreviation(abbreviations: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the abbreviations anywhere in a text, even inside a word: every abbreviation
+    match (the word, or the word without its ending) is such a substring, so a text where
+    this finds nothing has no abbreviation match."""
+    return re.compile("|".join(map(re.escape, abbreviations)))
+
+
 def _abbreviation_matches(text: str, abbreviations: dict[str, Target],
                           text_words: _TextWords | None = None) -> Iterator[tuple[int, int, Target]]:
     """Whole-word, case-sensitive; a plural or possessive ending ('PPUs', 'CPS's') is allowed."""
+    if not _any_abbreviation(tuple(abbreviations)).search(text):
+        return  # most sentences hold none: one search, not the forms of every word
     words = text_words if text_words is not None else _text_words(text)
     forms = list(map(_abbreviation_forms, words.raws))
     if abbreviations.keys().isdisjoint([f[0] for f in forms] + [f[2] for f in forms]):
@@ -292,13 +312,13 @@ def _abbreviation_matches(text: str, abbreviations: dict[str, Target],
 @lru_cache(maxsize=1)
 def _partner_name_regex() -> re.Pattern[str]:
     suffixes = "|".join(f"(?:{p})" for p, _ in gazetteer().partner_patterns)
-    return re.compile(rf"(?<![\w-])(?P<name>{_NAME})\s+(?P<suffix>{suffixes})(?![\w-])")
+    return re.compile(rf"(?P<name>{_NAME})\s+(?P<suffix>{suffixes})(?![\w-])")
 
 
 @lru_cache(maxsize=1)
 def _unit_name_regex() -> re.Pattern[str]:
     suffixes = "|".join(f"(?:{p})" for p, _ in gazetteer().unit_patterns)
-    return re.compile(rf"(?<![\w-])(?P<name>{_NAME})\s+(?P<suffix>{suffixes})(?P<plural>s?)(?![\w-])")
+    return re.compile(rf"(?P<name>{_NAME})\s+(?P<suffix>{suffixes})(?P<plural>s?)(?![\w-])")
 
 
 def _strip_name(name: str) -> str:
@@ -424,6 +444,8 @@ def find_matches(text: str, lex: ReportLexicon) -> list[Match]:
             force_id, force_name = _force_areas()[m.group(0)]
             candidates.append(Match(m.start(), m.end(), TIER_LOCAL,
                                     Target("force", "force", force_id, force_name, "other-police-force"), m.group(0)))
+    if not candidates:
+        return []
     candidates = [c for c in candidates
                   if not (c.target.not_followed_by and re.match(c.target.not_followed_by, text[c.end:], re.I))
                   and not (c.target.not_preceded_by and re.search(c.target.not_preceded_by, text[:c.start], re.I))]
@@ -593,7 +615,17 @@ class Sentence:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[’'\")\]]?\s+(?=[A-Z0-9‘'\"(])")
 _ABBREV_BEFORE = re.compile(r"(?:\b(?:eg|ie|etc|St|No|Mr|Mrs|Ms|Dr|Supt|Insp|Sgt|Det|Ch|cf|vs)\.|\b[A-Z]\.)$")
+_ABBREV_BEFORE_WIDTH = 5  # its longest match ('Supt.'): see _ends_with
 _BULLET = re.compile(r"^(?:[-•●▪◦*]|\d{1,2}[.)])\s+")
+
+
+def _ends_with(pattern: re.Pattern[str], width: int, text: str, end: int) -> bool:
+    """Whether ``pattern`` (anchored by a final '$', its matches at most ``width`` characters
+    long) matches ``text[:end]``. Only the last ``width`` + 1 characters (a '$' also matches
+    before a final newline) are searched: searching every prefix of a paragraph in full was
+    quadratic. Lookbehinds and \\b still see the text before the window, as they would in
+    the slice."""
+    return pattern.search(text, max(0, end - width - 1), end) is not None
 
 
 def _paragraph_lines(para: Paragraph, lines_by_number: dict[int, Line]) -> list[tuple[int, str]]:
@@ -621,7 +653,7 @@ def sentences(para: Paragraph, lines_by_number: dict[int, Line], lead_in: str = 
     if text != para.text:  # paragraph built differently: fall back to one span for all
         text, offsets, cuts = para.text, [(0, para.span.start)], {0}
     for m in _SENTENCE_END.finditer(text):
-        if not _ABBREV_BEFORE.search(text[: m.start()]):
+        if not _ends_with(_ABBREV_BEFORE, _ABBREV_BEFORE_WIDTH, text, m.start()):
             cuts.add(m.end())
     bounds = sorted(cuts) + [len(text)]
     for a, b in zip(bounds, bounds[1:]):
@@ -648,6 +680,7 @@ _NEGATED_CUE = re.compile(
     r"\b(?:no|not|nor|lack(?:s|ed|ing)? (?:of|any)|absence of|without|yet to|never|little|limited|"
     r"needs? to|needed to|should|could)\b[^.;]{0,40}$", re.I
 )
+_NEGATED_CUE_WIDTH = 51  # its longest match: 'lacking any' and 40 more characters
 # 'ACPO guidance', 'the ACPO/NCPE doctrine': the body's documents, not work with the body.
 _DOCUMENT_AFTER = re.compile(
     r"^(?:\s*/\s*[A-Z]{2,}|’s|'s)*\s+(?:\w+\s+){0,2}?(?:guidance|guidelines|doctrines?|standards?|codes? of practice|"
@@ -680,7 +713,7 @@ def partnership_types(sentence: str, partner_role: str, partner_kind: str | None
         if is_force and type_slug not in _FORCE_ONLY_TYPES | _GENERAL_TYPES_FOR_FORCES:
             continue
         for m in cue.finditer(sentence):
-            if not _NEGATED_CUE.search(sentence[: m.start()]):
+            if not _ends_with(_NEGATED_CUE, _NEGATED_CUE_WIDTH, sentence, m.start()):
                 found.append(type_slug)
                 break
     specific = [t for t in found if t != "joint-working"]
@@ -831,15 +864,25 @@ def _clean_surface(surface: str) -> str:
 
 def partnerships_from(found: list[_Found]) -> list[Partnership]:
     by_partner: dict[str, Partnership] = {}
+    # A sentence naming several bodies is read for cues once per kind of partner, not per mention.
+    types_found: dict[tuple[str, str, str | None], list[str]] = {}
+
+    def types_in(sentence: str, role: str, kind: str | None) -> list[str]:
+        key = (sentence, role, kind)
+        if key not in types_found:
+            types_found[key] = partnership_types(sentence, role, kind)
+        return types_found[key]
+
     for f in found:
         men = f.mention
         if men.role == "unit" or f.cites_document:
             continue
-        types = partnership_types(f.sentence.with_lead_in, men.role, men.kind)
-        evidence = Evidence(scrub_personal(f.sentence.text), f.sentence.span)
-        if not types and f.follow_on is not None:
+        types = types_in(f.sentence.with_lead_in, men.role, men.kind)
+        if types:
+            evidence = Evidence(scrub_personal(f.sentence.text), f.sentence.span)
+        elif f.follow_on is not None:
             # 'Connexions is a pilot project ... All missing persons are referred to the project.'
-            types = partnership_types(f.follow_on.text, men.role, men.kind)
+            types = types_in(f.follow_on.text, men.role, men.kind)
             evidence = Evidence(scrub_personal(f"{f.sentence.text} {f.follow_on.text}"),
                                 f.sentence.span.union(f.follow_on.span))
         if not types:

@@ -27,7 +27,8 @@ from ..model import Document, Line, Section, Span
 
 HEADING_MAX = 100  # headings are short; a longer line is prose
 _AREA_SEPARATOR = re.compile(r"\s*[–—:]\s*|\s+-\s+")  # 'PVP – Child Abuse', 'PVP: Child Abuse'
-_FOOTNOTE_MARK = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
+_SUPERSCRIPT_DIGITS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+_FOOTNOTE_MARK = re.compile(rf"[{_SUPERSCRIPT_DIGITS}]+$")
 GRADE_WORDS = ("Excellent", "Good", "Fair", "Poor")
 _GRADE_KEYS = {g.lower() for g in GRADE_WORDS}
 
@@ -75,8 +76,10 @@ TEMPLATE_AREAS = {
 
 def norm(text: str) -> str:
     """Heading key: lower case, one space, ASCII dashes, no footnote marker or trailing colon."""
-    text = _FOOTNOTE_MARK.sub("", " ".join(text.split()))
-    text = re.sub(r"[–—]", "-", text).rstrip(":").strip()
+    # rstrip is _FOOTNOTE_MARK.sub on text without line breaks, without a regex tried at
+    # every position (norm runs on every line of the body)
+    text = " ".join(text.split()).rstrip(_SUPERSCRIPT_DIGITS)
+    text = text.replace("–", "-").replace("—", "-").rstrip(":").strip()
     return text.lower()
 
 
@@ -106,21 +109,21 @@ def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
     start = next((i for i, ln in enumerate(lines[:80]) if norm(ln.text) == "contents"), None)
     if start is None:
         return None
-    content = [i for i in range(start + 1, len(lines))
-               if norm(lines[i].text) and not lines[i].furniture]
+    keys = {i: norm(lines[i].text) for i in range(start + 1, len(lines)) if not lines[i].furniture}
+    content = [i for i, key in keys.items() if key]
     if not content:
         return start, start + 1
     # Contents entries are short: the body has begun by the heading above the first prose.
     prose = next((k for k, i in enumerate(content) if len(lines[i].text.strip()) > 120
                   and lines[i].text.rstrip().endswith((".", "!", "?", ":"))), None)
     limit = content[prose - 1] if prose else len(lines)
-    first = norm(lines[content[0]].text)
-    again = next((i for i in content[1:] if norm(lines[i].text) == first), None)
+    first = keys[content[0]]
+    again = next((i for i in content[1:] if keys[i] == first), None)
     if again is not None:  # the first entry ('Introduction to HMIC Inspections') printed as a heading
         return start, min(again, limit)
     entries: set[str] = set()
     for i in content:  # else the first entry of any kind printed a second time
-        key = norm(lines[i].text)
+        key = keys[i]
         if key in entries:
             return start, min(i, limit)
         entries.add(key)

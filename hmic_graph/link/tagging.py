@@ -76,13 +76,14 @@ def _stem(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called for every word of every finding
+def _token_forms(raw: str) -> tuple[str, str]:
+    return _stem(raw.lower()), _stem(raw)
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(folded lower-case form, folded original-case form) of each word."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        raw = m.group()
-        out.append((_stem(raw.lower()), _stem(raw)))
-    return out
+    return list(map(_token_forms, _TOKEN.findall(text)))
 
 
 def _label_key(label: str) -> tuple[tuple[str, bool], ...]:
@@ -135,10 +136,10 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
 def _match_at(tokens: list[tuple[str, str]], i: int, key: tuple[tuple[str, bool], ...]) -> bool:
     if i + len(key) > len(tokens):
         return False
-    return all(
-        tokens[i + k][1] == form if case_sensitive else tokens[i + k][0] == form
-        for k, (form, case_sensitive) in enumerate(key)
-    )
+    for k, (form, case_sensitive) in enumerate(key):  # a loop, not all(): most keys are one word
+        if tokens[i + k][1 if case_sensitive else 0] != form:
+            return False
+    return True
 
 
 def match_concepts(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
