@@ -280,9 +280,13 @@ class ForceLinks:
         return iter_lines(self.ntriples_blob)
 
 
-def links_entry_path(cache_dir: Path, shas: list[str], version: str | None = None) -> Path:
-    """Keyed by the sorted sha256s of the force's reports: any change re-links that force."""
-    key = hashlib.sha256("\n".join(sorted(shas)).encode()).hexdigest()
+def links_entry_path(cache_dir: Path, shas: list[str], version: str | None = None,
+                     horizon: int | None = None) -> Path:
+    """Keyed by the sorted sha256s of the force's reports and the horizon: any change
+    re-links that force."""
+    from .link.followup import later_inspections
+
+    key = hashlib.sha256("\n".join([f"horizon {later_inspections(horizon)}", *sorted(shas)]).encode()).hexdigest()
     return cache_dir / (version or code_version()) / f"links-{key}.pickle"
 
 
@@ -295,10 +299,10 @@ def assessments_entry_path(cache_dir: Path, later_sha: str, earlier_shas: list[s
 
 
 def _cached_links(force_id: str, cache_dir: Path | None, shas: list[str],
-                  version: str | None) -> ForceLinks | None:
+                  version: str | None, horizon: int | None = None) -> ForceLinks | None:
     if cache_dir is None:
         return None
-    cached = _read_entry(links_entry_path(cache_dir, shas, version))
+    cached = _read_entry(links_entry_path(cache_dir, shas, version, horizon))
     if isinstance(cached, tuple) and len(cached) == 2:
         return ForceLinks(force_id, cached[0], cached[1], from_cache=True)
     return None
@@ -328,7 +332,8 @@ def _assessments(later: Report, window: list[Report], shas: dict[str, str], cach
 
 
 def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: Path | None,
-               version: str | None = None, check_cache: bool = True) -> ForceLinks:
+               version: str | None = None, check_cache: bool = True,
+               horizon: int | None = None) -> ForceLinks:
     """Follow-up links among the reports of one force: (sha256, pack(Report)) pairs.
 
     Links never cross forces (a follow-up is of an earlier report of the same force), so
@@ -341,43 +346,44 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
     from .serialize import ntriples_lines, sorted_by_subject
 
     shas = [sha for sha, _ in report_blobs]
-    cached = _cached_links(force_id, cache_dir, shas, version) if check_cache else None
+    cached = _cached_links(force_id, cache_dir, shas, version, horizon) if check_cache else None
     if cached is not None:
         return cached
     reports = [unpack(blob) for _, blob in report_blobs]
     sha_of = {r.info.report_id: sha for r, sha in zip(reports, shas)}
     followups: list[FollowUp] = []
     lines: set[str] = set()
-    for later, window in assessment_windows(reports):
+    for later, window in assessment_windows(reports, horizon):
         assessed, assessed_lines = _assessments(later, window, sha_of, cache_dir, version)
         followups += assessed
         lines.update(assessed_lines)
     lines.update(ntriples_lines(latest_graph(followups, reports), sort=False))
     blob = pack_lines(sorted_by_subject(sorted(lines)))  # sorted first: the same bytes in every process
     if cache_dir is not None:
-        _write_entry(links_entry_path(cache_dir, shas, version), (followups, blob))
+        _write_entry(links_entry_path(cache_dir, shas, version, horizon), (followups, blob))
     return ForceLinks(force_id, followups, blob)
 
 
-def _link_job(args: tuple[str, list[tuple[str, bytes]], Path | None, str]) -> ForceLinks:
+def _link_job(args: tuple[str, list[tuple[str, bytes]], Path | None, str, int | None]) -> ForceLinks:
     # link_many has already looked for the force's entry: no second look in the worker.
-    return link_force(*args, check_cache=False)
+    force_id, blobs, cache_dir, version, horizon = args
+    return link_force(force_id, blobs, cache_dir, version, check_cache=False, horizon=horizon)
 
 
 def link_many(forces: dict[str, list[tuple[str, bytes]]], cache_dir: Path | None,
-              workers: int | None = None) -> Iterator[ForceLinks]:
+              workers: int | None = None, horizon: int | None = None) -> Iterator[ForceLinks]:
     """link_force for each force (sorted by id), in parallel; cached forces are read in the
     parent, so their report blobs never travel to a worker."""
     workers = default_workers() if workers is None else workers
     version = code_version()
-    todo: list[tuple[str, list[tuple[str, bytes]], Path | None, str]] = []
+    todo: list[tuple[str, list[tuple[str, bytes]], Path | None, str, int | None]] = []
     ready: dict[str, ForceLinks] = {}
     for force_id in sorted(forces):
-        cached = _cached_links(force_id, cache_dir, [sha for sha, _ in forces[force_id]], version)
+        cached = _cached_links(force_id, cache_dir, [sha for sha, _ in forces[force_id]], version, horizon)
         if cached is not None:
             ready[force_id] = cached
         else:
-            todo.append((force_id, forces[force_id], cache_dir, version))
+            todo.append((force_id, forces[force_id], cache_dir, version, horizon))
     if workers <= 1 or len(todo) <= 1:
         done = map(_link_job, todo)
         ready.update((links.force_id, links) for links in done)

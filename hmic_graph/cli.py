@@ -48,6 +48,7 @@ def build(
     validate: Annotated[bool, typer.Option("--validate/--no-validate", help="Check the graph against the SHACL shapes.")] = True,
     max_size: Annotated[float, typer.Option("--max-size", min=0.001, help="Refuse input files larger than this many MB.")] = DEFAULT_MAX_BYTES / 2**20,
     incremental: Annotated[bool, typer.Option("--incremental/--from-scratch", help="Reuse the extraction of unchanged reports (same sha256) cached in the build directory.")] = True,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", min=0, help="Assess each finding in the next N inspections of its force (0 = every later one; default: the linker's config, 3).")] = None,
 ) -> None:
     """Build DIR/graph.ttl, the embedded store and the validation report from report files."""
     from .pipeline import build as run_build
@@ -62,7 +63,7 @@ def build(
         try:
             result = run_build(paths or None, out_dir, include_contacts=include_contacts,
                                progress=progress, validate=validate,
-                               max_bytes=int(max_size * 2**20), incremental=incremental)
+                               max_bytes=int(max_size * 2**20), incremental=incremental, horizon=horizon)
         except HmicError as exc:
             raise fail(str(exc)) from None
 

@@ -41,6 +41,7 @@ from .cache import (
     report_counts,
 )
 from .ingest import DEFAULT_MAX_BYTES
+from .link.followup import later_inspections
 from .model import FollowUp, HmicError, ReportInfo
 from .serialize import atomic_write, turtle_chunks_merged
 from .store import load_build, open_store
@@ -92,6 +93,7 @@ class BuildResult:
     # whose follow-up links were made again.
     processed: list[str] = field(default_factory=list)
     relinked: list[str] = field(default_factory=list)
+    horizon: int = 0  # later inspections each finding was assessed in (0 = all)
 
     @property
     def errors(self) -> list[InputOutcome]:
@@ -175,31 +177,36 @@ def manifest(result: BuildResult) -> str:
             for i in result.inputs
         ],
         "triples": result.triples,
+        "followUpHorizon": result.horizon,
     }, indent=2, sort_keys=True) + "\n"
 
 
 def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = False,
           progress: Progress | None = None, validate: bool = True,
           max_bytes: int = DEFAULT_MAX_BYTES, incremental: bool = True,
-          workers: int | None = None) -> BuildResult:
+          workers: int | None = None, horizon: int | None = None) -> BuildResult:
     """Build the graph of ``paths`` (files or directories; None = the bundled samples).
 
     ``validate=False`` skips SHACL validation (``conforms`` stays None). Files over
     ``max_bytes`` are refused. ``incremental`` reuses extractions cached in ``out_dir``
-    for unchanged inputs. A build already writing into ``out_dir`` makes this one fail
-    with an HmicError instead of both corrupting it.
+    for unchanged inputs. ``horizon``: each finding is assessed in the next ``horizon``
+    inspections of its force (0 = every later one; None = ``[horizon]`` of the linker's
+    config.toml). A build already writing into ``out_dir`` makes this one fail with an
+    HmicError instead of both corrupting it.
     """
+    if horizon is not None and (not isinstance(horizon, int) or horizon < 0):
+        raise HmicError("--horizon", f"a number of later inspections (0 = all) is needed, not {horizon!r}")
     with build_lock(Path(out_dir)):
         cache_dir = Path(out_dir) / CACHE_DIR_NAME if incremental else None
         if cache_dir is not None:
             prune(cache_dir)  # entries of older extraction code can never be read again
         return _build_locked(paths, Path(out_dir), include_contacts, progress, validate,
-                             max_bytes, cache_dir, workers)
+                             max_bytes, cache_dir, workers, horizon)
 
 
 def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool,
                   progress: Progress | None, validate: bool, max_bytes: int,
-                  cache_dir: Path | None, workers: int | None) -> BuildResult:
+                  cache_dir: Path | None, workers: int | None, horizon: int | None = None) -> BuildResult:
     files, outcomes = expand_inputs(resources.sample_reports() if paths is None else paths)
     steps = len(files) + 4
     timings: dict[str, float] = {}
@@ -215,7 +222,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     lap("extract")
     outcomes += extracted
     outcomes.sort(key=lambda o: o.source)
-    result = BuildResult(out_dir=out_dir, inputs=outcomes, timings=timings,
+    result = BuildResult(out_dir=out_dir, inputs=outcomes, timings=timings, horizon=later_inspections(horizon),
                          reports=[BuiltReport(e.info, e.sha256, e.source) for e in built],
                          processed=sorted(e.source for e in built if not e.from_cache))
     if not built:
@@ -230,7 +237,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     for e in built:
         by_force[e.info.force_id].append((e.sha256, e.report_blob))
         e.report_blob = None  # the report's text is not needed after linking
-    linked = list(link_many(by_force, cache_dir, workers))
+    linked = list(link_many(by_force, cache_dir, workers, horizon))
     del by_force
     result.followups = [fu for force in linked for fu in force.followups]
     result.relinked = [force.force_id for force in linked if not force.from_cache]

@@ -154,3 +154,37 @@ def test_relinking_a_force_assesses_again_only_where_the_changed_report_counts(
     assert again.ntriples() == scratch.ntriples() and first.ntriples()
     assert sorted(map(_key, again.followups)) == sorted(map(_key, scratch.followups))
 
+
+
+def test_build_horizon_bounds_the_follow_ups_and_is_recorded(tmp_path: Path) -> None:
+    """`build --horizon N`: each finding is assessed in the next N inspections of its force;
+    the horizon is part of the links' cache key and of the manifest."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from hmic_graph.cli import app
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    text = ESSEX_2007.read_text(encoding="utf-8")
+    for month in ("October", "November", "December"):  # one force, three inspections
+        (inputs / f"essex-{month}.txt").write_text(text.replace("October 2007", f"{month} 2007"), encoding="utf-8")
+
+    def pairs(result) -> set[tuple[str, str]]:
+        return {(fu.finding.report_id, fu.later_report_id) for fu in result.followups}
+
+    every = build([inputs], tmp_path / "out", validate=False, horizon=0)
+    ids = sorted(r.info.report_id for r in every.reports)
+    assert ids == ["essex-police-2007-10", "essex-police-2007-11", "essex-police-2007-12"]
+    assert pairs(every) == {(ids[0], ids[1]), (ids[0], ids[2]), (ids[1], ids[2])}
+    # The same directory, a narrower horizon: the cached links of horizon 0 are not reused.
+    next_only = build([inputs], tmp_path / "out", validate=False, horizon=1)
+    assert next_only.processed == [] and next_only.relinked == ["essex-police"]
+    assert pairs(next_only) == {(ids[0], ids[1]), (ids[1], ids[2])}
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["followUpHorizon"] == 1
+    run = CliRunner().invoke(app, ["build", str(inputs), "--out", str(tmp_path / "out"), "--no-validate",
+                                   "--horizon", "0"])
+    assert run.exit_code == 0, run.output
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["followUpHorizon"] == 0
+    assert CliRunner().invoke(app, ["build", str(inputs), "--out", str(tmp_path / "x"), "--horizon", "-1"]).exit_code == 2

@@ -336,6 +336,14 @@ def _force_words(report: Report) -> frozenset[str]:
     return frozenset(_WORD.findall(report.info.force_name.lower()))
 
 
+def later_inspections(horizon: int | None = None) -> int:
+    """The horizon in effect: ``horizon``, else the config's; never negative (0 = all)."""
+    value = CONFIG["horizon"]["later_inspections"] if horizon is None else horizon
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"the follow-up horizon must be a whole number >= 0, not {value!r}")
+    return value
+
+
 def assessment_windows(reports: list[Report], horizon: int | None = None) -> list[tuple[Report, list[Report]]]:
     """Each report with the earlier reports of its force whose formal findings it assesses.
 
@@ -346,7 +354,7 @@ def assessment_windows(reports: list[Report], horizon: int | None = None) -> lis
     id) order, with an empty window when nothing is assessed in it (its own stated follow-ups
     still are).
     """
-    horizon = CONFIG["horizon"]["later_inspections"] if horizon is None else horizon
+    horizon = later_inspections(horizon)
     by_force: dict[str, list[Report]] = {}
     for r in reports:
         by_force.setdefault(r.info.force_id, []).append(r)
