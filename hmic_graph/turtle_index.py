@@ -41,6 +41,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -88,14 +89,30 @@ class Segment(NamedTuple):
     last: Key
     sources: tuple[str, ...]  # sorted names
     triples: int
-    shared: dict[Key, Groups] | None  # blocks of several sources: their lines, by subject
+    # Blocks of several sources: their lines by subject, in packed parts ({Key: Groups} each,
+    # _pack): only the parts of segments that change are unpacked, the rest copied as bytes.
+    shared: tuple[bytes, ...] | None
+
+
+def _pack(shared: dict[Key, Groups]) -> bytes:
+    return zlib.compress(pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(parts: tuple[bytes, ...]) -> dict[Key, Groups]:
+    shared: dict[Key, Groups] = {}
+    for part in parts:
+        shared.update(pickle.loads(zlib.decompress(part)))
+    return shared
 
 
 class _Mismatch(Exception):
     """The previous file is not what its index says: write it whole."""
 
 
+@lru_cache(maxsize=1)
 def writer_version() -> str:
+    """Hash of the writer's code: an index written by other code is not used (one value per
+    process, like cache.code_version, so code edited during a build does not split it)."""
     digest = hashlib.sha256(str(FORMAT).encode())
     for module in ("serialize.py", "turtle_index.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
@@ -127,6 +144,7 @@ class _Output:
         self.fd = fd
         self.buffer = bytearray()
         self.pending: list[int] | None = None  # [old fd, offset, length]: a copy not yet made
+        self.kernel_copy = hasattr(os, "copy_file_range")  # Linux: no copy through user space
         self.reset()
 
     def reset(self) -> None:
@@ -152,9 +170,13 @@ class _Output:
         src, offset, length = self.pending
         self.pending = None
         while length:
-            try:
-                done = os.copy_file_range(src, self.fd, length, offset)
-            except OSError:  # not on this file system: through user space
+            done = None
+            if self.kernel_copy:
+                try:
+                    done = os.copy_file_range(src, self.fd, length, offset)
+                except OSError:  # not on this file system: through user space from now on
+                    self.kernel_copy = False
+            if done is None:
                 data = os.pread(src, min(length, _BUFFER), offset)
                 done = os.write(self.fd, data) if data else 0
             if done == 0:
@@ -168,20 +190,31 @@ class _Output:
         self.rendered += len(data)
 
     def _record(self, length: int, first: Key, last: Key, sources: tuple[str, ...], triples: int,
-                shared: dict[Key, Groups] | None) -> None:
+                parts: tuple[bytes, ...] | None, rendered: dict[Key, Groups] | None) -> None:
+        """Blocks written: the current segment extended if they have its sources, else a new one.
+        Several sources: ``parts`` (copied segments) or ``rendered`` (new blocks) hold their lines."""
         cur = self.current
-        if cur is not None and cur[4] == sources:
-            cur[1] += length
-            cur[3] = last
-            cur[5] += triples
-            if shared:
-                cur[6].update(shared)
-        else:
-            if cur is not None:
-                self.segments.append(Segment(*cur))
-            self.current = [self.offset, length, first, last, sources, triples,
-                            dict(shared) if shared is not None else None]
+        if cur is None or cur[4] != sources:
+            self._end_segment()
+            several = len(sources) > 1
+            cur = self.current = [self.offset, 0, first, last, sources, 0, [] if several else None,
+                                  {} if several else None]
+        cur[1] += length
+        cur[3] = last
+        cur[5] += triples
+        if parts:
+            cur[6].extend(parts)
+        if rendered:
+            cur[7].update(rendered)
         self.offset += length
+
+    def _end_segment(self) -> None:
+        cur, self.current = self.current, None
+        if cur is not None:
+            parts = cur[6]
+            if cur[7]:
+                parts.append(_pack(cur[7]))
+            self.segments.append(Segment(*cur[:6], tuple(parts) if parts is not None else None))
 
     def block(self, key: Key, sources: tuple[str, ...], data: bytes, triples: int,
               groups: Groups | None) -> None:
@@ -191,10 +224,10 @@ class _Output:
         if len(self.buffer) >= _BUFFER:
             self._flush_buffer()
         self.rendered += len(data)
-        self._record(len(data), key, key, sources, triples, {key: groups} if groups is not None else None)
+        self._record(len(data), key, key, sources, triples, None, {key: groups} if groups is not None else None)
 
     def copy(self, src: int, offset: int, length: int, first: Key, last: Key, sources: tuple[str, ...],
-             triples: int, shared: dict[Key, Groups] | None) -> None:
+             triples: int, shared: tuple[bytes, ...] | None) -> None:
         """Whole blocks of the old file, bytes [offset, offset + length)."""
         if self.buffer:
             self._flush_buffer()
@@ -204,14 +237,12 @@ class _Output:
             self._flush_copy()
             self.pending = [src, offset, length]
         self.copied += length
-        self._record(length, first, last, sources, triples, shared)
+        self._record(length, first, last, sources, triples, shared, None)
 
     def close(self) -> list[Segment]:
         self._flush_copy()
         self._flush_buffer()
-        if self.current is not None:
-            self.segments.append(Segment(*self.current))
-            self.current = None
+        self._end_segment()
         return self.segments
 
 
@@ -396,8 +427,9 @@ def _write_incremental(out: _Output, writer: _TurtleWriter, old_fd: int, index: 
             out.copy(old_fd, *seg)
         elif seg.shared is not None:
             # Several sources: everything needed is in the index.
-            for key in sorted(set(seg.shared) | set(inside)):
-                kept = [(lines, tuple(n for n in names if n not in stale)) for lines, names in seg.shared.get(key, ())]
+            shared = _unpack(seg.shared)
+            for key in sorted(shared.keys() | set(inside)):
+                kept = [(lines, tuple(n for n in names if n not in stale)) for lines, names in shared.get(key, ())]
                 _render(out, writer, key, [g for g in kept if g[1]] + new_groups(key))
         elif changed:
             # One source, changed or gone: its new lines (if any) are among new_lines.

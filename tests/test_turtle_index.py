@@ -4,6 +4,7 @@ previous file that is not the one its index describes is never reused."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import random
@@ -182,3 +183,22 @@ def test_a_write_that_fails_leaves_the_previous_file_and_its_index(tmp_path: Pat
     content["s0"].add(random_line(random.Random(1)))
     after = write_turtle(path, sources_of(content), index)
     assert after.incremental and path.read_bytes() == full_bytes(content)[0]
+
+
+@pytest.mark.parametrize("kernel", ["missing", "refused"])
+def test_without_copy_file_range_the_ranges_are_copied_through_user_space(tmp_path: Path, monkeypatch,
+                                                                          kernel: str) -> None:
+    content = corpus()
+    path, index = tmp_path / "graph.ttl", tmp_path / "graph.ttl.index"
+    write_turtle(path, sources_of(content), index)
+    if kernel == "missing":  # not Linux
+        monkeypatch.delattr(os, "copy_file_range")
+    else:  # a file system that does not do it
+        def refuse(*args):
+            raise OSError(errno.EXDEV, "cross-device")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    content["s7"] = {line.replace("Good", "Fair") for line in content["s7"]} | {random_line(random.Random(5))}
+    written = write_turtle(path, sources_of(content), index)
+    assert written.incremental and written.copied > 0
+    assert path.read_bytes() == full_bytes(content)[0]
