@@ -8,7 +8,8 @@ the build's cache directory): the file's identity (inode, size, mtime, ctime and
 its first and last 64 KiB), each source's name and digest, and the file in segments, each a
 run of consecutive blocks made from the same set of sources: byte offset and length, first
 and last subject, the sources, the number of triples, and for blocks of more than one source
-(a force, a shared concept) each source's lines of that subject.
+(a force, a shared concept) each source's lines of that subject (packed per segment, so
+only the segments that change are unpacked).
 
 The next write, when the previous graph.ttl is the one the index describes, the code and the
 prefixes are the same and not too much changed (at most MAX_STALE of the sources changed,
