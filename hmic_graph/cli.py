@@ -86,6 +86,10 @@ def build(
                 table.add_row(outcome.report_id, *(str(outcome.counts.get(k, 0)) for k in columns))
         out.print(table)
         out.print(f"{result.triples} triples → {result.graph_path}", markup=False, soft_wrap=True)
+        written = result.graph_write
+        if written is not None and written.incremental:
+            out.print(f"  written in part: {written.note}; {written.copied / 2**20:.1f} MB copied from the "
+                      f"previous graph.ttl, {written.rendered / 2**20:.1f} MB written anew", markup=False, soft_wrap=True)
         out.print(f"store → {result.store_path}", markup=False, soft_wrap=True)
     v = result.validation
     if v is not None:

@@ -43,13 +43,15 @@ from .cache import (
 from .ingest import DEFAULT_MAX_BYTES
 from .link.followup import later_inspections
 from .model import FollowUp, HmicError, ReportInfo
-from .serialize import atomic_write, turtle_chunks_merged
+from .serialize import atomic_write
 from .store import load_build, open_store
+from .turtle_index import Source, TurtleWrite, write_turtle
 
 __all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs", "report_counts"]
 
 INPUT_SUFFIXES = {".txt", ".pdf"}
 GRAPH_FILE = "graph.ttl"
+GRAPH_INDEX_FILE = "graph.ttl.index"  # in the cache directory: what graph.ttl is made of
 MANIFEST_FILE = "manifest.json"
 
 Progress = Callable[[int, int, str], None]  # (step done, steps in all, what is happening)
@@ -94,6 +96,8 @@ class BuildResult:
     processed: list[str] = field(default_factory=list)
     relinked: list[str] = field(default_factory=list)
     horizon: int = 0  # later inspections each finding was assessed in (0 = all)
+    # How graph.ttl was written: in part from the previous one (``incremental``) or whole, why.
+    graph_write: TurtleWrite | None = None
 
     @property
     def errors(self) -> list[InputOutcome]:
@@ -244,25 +248,28 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     lap("link")
 
     step(1, "writing graph.ttl")
-    # graph.ttl is streamed into a temporary file and renamed when complete (atomic_write),
-    # so a failure leaves the previous graph.ttl; the store is swapped in only after that.
-    stats: dict[str, int] = {}
+    # graph.ttl is streamed into a temporary file and renamed when complete, so a failure
+    # leaves the previous graph.ttl; the store is swapped in only after that. With a cache,
+    # an index of graph.ttl is kept in it, and the next build copies the parts of graph.ttl
+    # whose reports and links did not change (turtle_index).
+    keys = {e.info.report_id: hashlib.sha256(e.ntriples_blob or b"").hexdigest() for e in built}
+    link_keys = {force.force_id: hashlib.sha256(force.ntriples_blob).hexdigest() for force in linked}
     result.graph_path = out_dir / GRAPH_FILE
-    atomic_write(result.graph_path, turtle_chunks_merged(
-        [*(e.iter_ntriples() for e in built), *(force.iter_ntriples() for force in linked)], stats=stats))
-    result.triples = stats["triples"]
+    result.graph_write = write_turtle(
+        result.graph_path,
+        [*(Source(f"report {e.info.report_id}", keys[e.info.report_id], e.iter_ntriples) for e in built),
+         *(Source(f"links {force.force_id}", link_keys[force.force_id], force.iter_ntriples) for force in linked)],
+        cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None)
+    result.triples = result.graph_write.triples
     lap("graph.ttl")
     step(2, "loading the store")
     # Incremental builds replace only the changed reports' graphs of the previous store.
-    keys = ({e.info.report_id: hashlib.sha256(e.ntriples_blob or b"").hexdigest() for e in built}
-            if cache_dir is not None else None)
-    link_keys = ({force.force_id: hashlib.sha256(force.ntriples_blob).hexdigest() for force in linked}
-                 if cache_dir is not None else None)
     # One links graph per force: a rebuild replaces only the re-linked force's (the links of
     # 1,000 reports are 4 M quads, too many to remove and load again for one changed report).
     result.store_path = load_build(out_dir, {e.info.report_id: e.ntriples for e in built},
                                    {force.force_id: force.ntriples for force in linked},
-                                   resources.ontology_files(), keys, link_keys)
+                                   resources.ontology_files(), keys if cache_dir is not None else None,
+                                   link_keys if cache_dir is not None else None)
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
     lap("store")
 

@@ -9,13 +9,16 @@ byte-identical and diffs between builds are readable.
 from __future__ import annotations
 
 import heapq
+import io
 import os
 import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
@@ -262,8 +265,10 @@ def default_mode(directory: bool = False) -> int:
     return (0o777 if directory else 0o666) & ~_umask()
 
 
-def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
-    """Write to a temporary file next to ``path`` and rename it over ``path``.
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A binary file (unbuffered) to write in place of ``path``: flushed to disk and renamed
+    over ``path`` when the block ends, removed if it raises.
 
     A build that fails half way leaves the previous file (or none), never a truncated one.
     """
@@ -271,13 +276,8 @@ def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if isinstance(chunks, str):
-                fh.write(chunks)
-            else:
-                for chunk in chunks:
-                    fh.write(chunk)
-            fh.flush()
+        with os.fdopen(fd, "wb", buffering=0) as fh:
+            yield fh
             os.fsync(fh.fileno())
         os.chmod(tmp, default_mode())
         os.replace(tmp, path)
@@ -287,6 +287,16 @@ def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def atomic_write(path: Path, chunks: Iterable[str] | str) -> None:
+    """Write text (UTF-8, '\\n' line ends) to ``path`` through atomic_file."""
+    with atomic_file(path) as fh:
+        out = io.BufferedWriter(fh, 1 << 20)
+        for chunk in [chunks] if isinstance(chunks, str) else chunks:
+            out.write(chunk.encode("utf-8"))
+        out.flush()
+        out.detach()  # atomic_file closes the file itself
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from hmic_graph import pipeline
+from hmic_graph import pipeline, turtle_index
 from hmic_graph.model import Document, HmicError, Report
 from hmic_graph.serialize import atomic_write
 
@@ -95,11 +96,11 @@ def test_failed_build_leaves_previous_graph_intact(tmp_path, fake_extractor, mon
     pipeline.build([inputs], out)
     before = (out / "graph.ttl").read_bytes()
 
-    def broken_turtle(sources, stats=None):
-        yield "@prefix hmic: <https://w3id.org/hmic-graph/ontology#> .\n"
+    def broken_block(output, *block):
+        os.write(output.fd, b"@prefix hmic: <https://w3id.org/hmic-graph/ontology#> .\n")
         raise RuntimeError("disk full")  # half way through writing graph.ttl
 
-    monkeypatch.setattr(pipeline, "turtle_chunks_merged", broken_turtle)
+    monkeypatch.setattr(turtle_index._Output, "block", broken_block)
     with pytest.raises(RuntimeError):
         pipeline.build([inputs / "b_kent.txt"], out)
     assert (out / "graph.ttl").read_bytes() == before
