@@ -168,11 +168,16 @@ def entry_path(cache_dir: Path, sha256: str, version: str | None = None, name: s
 def _read_entry(path: Path) -> Any | None:
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)
+            value = pickle.load(fh)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged entry is a cache miss, not a failed build
         return None
+    try:
+        os.utime(path)  # used by this build: prune_unused keeps it
+    except OSError:
+        pass
+    return value
 
 
 def _write_entry(path: Path, value: Any) -> None:
@@ -302,16 +307,25 @@ def _cached_links(force_id: str, cache_dir: Path | None, shas: list[str],
                   version: str | None, horizon: int | None = None) -> ForceLinks | None:
     if cache_dir is None:
         return None
-    cached = _read_entry(links_entry_path(cache_dir, shas, version, horizon))
-    if isinstance(cached, tuple) and len(cached) == 2:
+    path = links_entry_path(cache_dir, shas, version, horizon)
+    cached = _read_entry(path)
+    if isinstance(cached, tuple) and len(cached) == 3:
+        # The force's per-report assessments are in use too (prune_unused keeps them): the
+        # next change to one of its reports reuses those of the others.
+        for name in cached[2]:
+            try:
+                os.utime(path.parent / name)
+            except OSError:
+                pass
         return ForceLinks(force_id, cached[0], cached[1], from_cache=True)
     return None
 
 
 def _assessments(later: Report, window: list[Report], shas: dict[str, str], cache_dir: Path | None,
-                 version: str | None) -> tuple[list[FollowUp], list[str]]:
-    """The follow-ups assessed in ``later`` and their N-Triples (without the force-level
-    ``hmic:latestFollowUp``), through the cache when there is one."""
+                 version: str | None) -> tuple[list[FollowUp], list[str], str | None]:
+    """The follow-ups assessed in ``later``, their N-Triples (without the force-level
+    ``hmic:latestFollowUp``) and the cache entry's file name, through the cache when there
+    is one."""
     from .link.followup import assess_in
     from .rdf.followups import followups_graph
     from .serialize import ntriples_lines
@@ -322,13 +336,13 @@ def _assessments(later: Report, window: list[Report], shas: dict[str, str], cach
     if entry is not None:
         cached = _read_entry(entry)
         if isinstance(cached, tuple) and len(cached) == 2:
-            return cached[0], unpack_lines(cached[1])
+            return cached[0], unpack_lines(cached[1]), entry.name
     followups = assess_in(later, window)
     lines = ntriples_lines(followups_graph(followups, [later, *window], recalled_in=[later], latest=False),
                            sort=False)
     if entry is not None:
         _write_entry(entry, (followups, pack_lines(lines)))
-    return followups, lines
+    return followups, lines, entry.name if entry is not None else None
 
 
 def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: Path | None,
@@ -353,14 +367,16 @@ def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: 
     sha_of = {r.info.report_id: sha for r, sha in zip(reports, shas)}
     followups: list[FollowUp] = []
     lines: set[str] = set()
+    entries: list[str] = []
     for later, window in assessment_windows(reports, horizon):
-        assessed, assessed_lines = _assessments(later, window, sha_of, cache_dir, version)
+        assessed, assessed_lines, entry = _assessments(later, window, sha_of, cache_dir, version)
         followups += assessed
         lines.update(assessed_lines)
+        entries += [entry] if entry else []
     lines.update(ntriples_lines(latest_graph(followups, reports), sort=False))
     blob = pack_lines(sorted_by_subject(sorted(lines)))  # sorted first: the same bytes in every process
     if cache_dir is not None:
-        _write_entry(links_entry_path(cache_dir, shas, version, horizon), (followups, blob))
+        _write_entry(links_entry_path(cache_dir, shas, version, horizon), (followups, blob, entries))
     return ForceLinks(force_id, followups, blob)
 
 
@@ -408,6 +424,25 @@ def prune(cache_dir: Path) -> None:
             for f in child.glob("*"):
                 f.unlink(missing_ok=True)
             child.rmdir()
+
+
+def prune_unused(cache_dir: Path, since: float) -> int:
+    """Drop this code version's entries that no build has read or written since ``since``
+    (a build's start time): old contents of edited reports, old sets of a force's reports,
+    old assessment windows. Without this the cache of a build directory grows with every
+    edit. Returns the number of entries removed."""
+    removed = 0
+    version_dir = cache_dir / code_version()
+    if not version_dir.is_dir():
+        return 0
+    for entry in version_dir.glob("*.pickle"):
+        try:
+            if entry.stat().st_mtime < since:
+                entry.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -38,6 +39,7 @@ from .cache import (
     file_sha256,
     link_many,
     prune,
+    prune_unused,
     report_counts,
 )
 from .ingest import DEFAULT_MAX_BYTES
@@ -202,10 +204,16 @@ def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = 
         raise HmicError("--horizon", f"a number of later inspections (0 = all) is needed, not {horizon!r}")
     with build_lock(Path(out_dir)):
         cache_dir = Path(out_dir) / CACHE_DIR_NAME if incremental else None
+        # Entries last used before this second are stale unless this build uses them (whole
+        # seconds: file systems keep mtimes to the second at least).
+        started = math.floor(time.time())
         if cache_dir is not None:
             prune(cache_dir)  # entries of older extraction code can never be read again
-        return _build_locked(paths, Path(out_dir), include_contacts, progress, validate,
-                             max_bytes, cache_dir, workers, horizon)
+        result = _build_locked(paths, Path(out_dir), include_contacts, progress, validate,
+                               max_bytes, cache_dir, workers, horizon)
+        if cache_dir is not None and result.reports:
+            prune_unused(cache_dir, started)  # what this build did not use (it wrote what it did)
+        return result
 
 
 def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool,

@@ -3,6 +3,7 @@ and two builds into one directory at once are refused by a lock."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -164,3 +165,30 @@ def test_lock_is_released_after_a_failed_build(tmp_path: Path) -> None:
             raise HmicError("x", "boom")
     with build_lock(out):  # the lock is never waited for: taking it proves it was released
         pass
+
+
+def test_entries_a_build_no_longer_uses_are_removed(tmp_path: Path) -> None:
+    """Editing a report makes its old extraction, its force's old links and old assessments
+    unreachable: the build removes them, so the cache does not grow with every edit."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in (ESSEX_2007, HERTS_2007):
+        shutil.copy(path, inputs / path.name)
+    out = tmp_path / "out"
+    build([inputs], out, validate=False)
+    version_dir = out / cache.CACHE_DIR_NAME / cache.code_version()
+    first = {p.name for p in version_dir.glob("*.pickle")}
+    assert first
+    for entry in version_dir.glob("*.pickle"):  # last used an hour ago
+        os.utime(entry, (entry.stat().st_atime - 3600, entry.stat().st_mtime - 3600))
+
+    herts = inputs / HERTS_2007.name
+    herts.write_text(herts.read_text(encoding="utf-8").replace("That the force", "That the constabulary", 1),
+                     encoding="utf-8")
+    build([inputs], out, validate=False)
+    second = {p.name for p in version_dir.glob("*.pickle")}
+    assert len(second) == len(first) and second != first  # new entries replaced the old, none piled up
+    scratch = tmp_path / "scratch"
+    build([inputs], scratch, validate=False)
+    assert second == {p.name for p in (scratch / cache.CACHE_DIR_NAME / cache.code_version()).glob("*.pickle")}
+    assert build([inputs], out, validate=False).processed == []  # what is kept is what is used
