@@ -211,8 +211,9 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     [report] = tag_reports([report])
     done = Extracted(source, sha256, info=report.info, counts=report_counts(report))
     try:
-        lines = ntriples_lines(report_triples(report, include_contacts=include_contacts), sort=False)
-        lines = sorted_by_subject(lines)  # graph.ttl merges the reports' lines in this order
+        # Sorted, then grouped by subject in graph.ttl's order (the merge reads them so): the
+        # same bytes whichever process made them, so an unchanged report keeps its key.
+        lines = sorted_by_subject(ntriples_lines(report_triples(report, include_contacts=include_contacts)))
     except HmicError as exc:  # records that cannot become a sound graph: this report only
         done.rdf_problem = exc.problem
         return done

@@ -14,8 +14,9 @@ by force, also in workers (``cache.link_many``); both are cached in ``DIR/.cache
 rebuild redoes only changed reports and their forces' links. The parent keeps each report's
 facts and packed triples, never its text: a force's reports are unpacked only to link them.
 The parent writes graph.ttl, loads the store (streamed bulk loads, a links graph per force)
-and, when asked, validates (``hmic_graph.validate.validate_reports`` on each report's
-N-Triples and the store; the result's ``conforms`` decides the exit code).
+and, when asked, validates (``hmic_graph.validate.validate_groups``: force by force, each
+report's N-Triples with its force's links, cross-report rules on the store; the result's
+``conforms`` decides the exit code).
 """
 
 from __future__ import annotations
@@ -273,7 +274,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     step(2, "loading the store")
     # Incremental builds replace only the changed reports' graphs of the previous store.
     # One links graph per force: a rebuild replaces only the re-linked force's (the links of
-    # 1,000 reports are 4 M quads, too many to remove and load again for one changed report).
+    # 1,000 reports are over a million quads, too many to remove and load again for one edit).
     result.store_path = load_build(out_dir, {e.info.report_id: e.ntriples for e in built},
                                    {force.force_id: force.ntriples for force in linked},
                                    resources.ontology_files(), keys if cache_dir is not None else None,
