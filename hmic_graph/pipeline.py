@@ -201,8 +201,10 @@ def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = 
     config.toml). A build already writing into ``out_dir`` makes this one fail with an
     HmicError instead of both corrupting it.
     """
-    if horizon is not None and (not isinstance(horizon, int) or horizon < 0):
-        raise HmicError("--horizon", f"a number of later inspections (0 = all) is needed, not {horizon!r}")
+    try:
+        horizon = later_inspections(horizon)  # resolved once: an int from here on
+    except ValueError as exc:
+        raise HmicError("--horizon", str(exc)) from None
     with build_lock(Path(out_dir)):
         cache_dir = Path(out_dir) / CACHE_DIR_NAME if incremental else None
         # Entries last used before this second are stale unless this build uses them (whole
@@ -219,7 +221,7 @@ def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = 
 
 def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool,
                   progress: Progress | None, validate: bool, max_bytes: int,
-                  cache_dir: Path | None, workers: int | None, horizon: int | None = None) -> BuildResult:
+                  cache_dir: Path | None, workers: int | None, horizon: int) -> BuildResult:
     files, outcomes = expand_inputs(resources.sample_reports() if paths is None else paths)
     steps = len(files) + 4
     timings: dict[str, float] = {}
@@ -235,7 +237,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     lap("extract")
     outcomes += extracted
     outcomes.sort(key=lambda o: o.source)
-    result = BuildResult(out_dir=out_dir, inputs=outcomes, timings=timings, horizon=later_inspections(horizon),
+    result = BuildResult(out_dir=out_dir, inputs=outcomes, timings=timings, horizon=horizon,
                          reports=[BuiltReport(e.info, e.sha256, e.source) for e in built],
                          processed=sorted(e.source for e in built if not e.from_cache))
     if not built:

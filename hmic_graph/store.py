@@ -61,7 +61,7 @@ def open_store(build_dir: Path, read_only: bool = True) -> ox.Store:
 GraphSource = Graph | Sequence[str] | Callable[[], Iterable[str]]
 
 
-def _graph_lines(graph: GraphSource) -> Iterable[str]:
+def graph_lines(graph: GraphSource) -> Iterable[str]:
     """N-Triples lines of an rdflib graph, a list of lines, or a function giving them (read
     only when the graph's turn to be loaded comes, so callers need not hold them all)."""
     if isinstance(graph, Graph):
@@ -90,7 +90,7 @@ def _nquads(graphs: Iterable[tuple[URIRef, GraphSource]],
     for number, (name, graph) in enumerate(graphs):
         suffix = f" <{name}> .\n"
         lines: list[str] = []
-        for line in _graph_lines(graph):
+        for line in graph_lines(graph):
             if line and not line.startswith("#"):
                 lines.append(_scoped_blank_nodes(line, number)[:-1].rstrip() + suffix)
                 if len(lines) >= piece:

@@ -28,7 +28,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -43,7 +43,7 @@ from rdflib.term import Node
 from . import vocab
 from .resources import ontology_files, shape_files
 from .serialize import atomic_write, ntriples_lines, read_graph_file, turtle_text
-from .store import to_ox, to_rdflib
+from .store import GraphSource, graph_lines, to_ox, to_rdflib
 from .vocab import HMIC, PREFIXES, SH
 
 RESULTS_FILE = "validation.ttl"
@@ -448,7 +448,6 @@ _RESULT_PREFIXES = {**PREFIXES, "sh": str(SH), "hmsh": HMSH}
 # ---------------------------------------------------------------------------------------
 
 CACHE_DIR = Path(".cache") / "validation"
-GraphSource = Graph | Sequence[str] | Callable[[], Iterable[str]]
 
 
 def validate_reports(report_graphs: Mapping[str, GraphSource], links: GraphSource,
@@ -501,7 +500,7 @@ def validate_groups(groups: Iterable[tuple[Mapping[str, GraphSource], GraphSourc
     described: list[Problem] = []
     pending: list[tuple[str, str]] = []  # (cache key, N-Triples text) of units to validate
     kept: list[str] = []  # every unit's text, only when the cross-report rules need a store
-    reports = units_count = cached = 0
+    reports = cached = 0
     with _UnitPool(workers) as pool:
         def flush() -> None:
             for (key, _), problems in zip(pending, pool.map([t for _, t in pending]), strict=True):
@@ -512,7 +511,6 @@ def validate_groups(groups: Iterable[tuple[Mapping[str, GraphSource], GraphSourc
         for report_graphs, links in groups:
             reports += len(report_graphs)
             units = report_units(report_graphs, links)
-            units_count += len(units)
             for text in units.values():
                 key = hashlib.sha256((version + "\n" + text).encode("utf-8")).hexdigest()
                 found = _cache_read(cache_dir, key)
@@ -551,9 +549,7 @@ def _write(result: ValidationResult, out_dir: Path) -> None:
 
 
 def _lines(source: GraphSource) -> list[str]:
-    if isinstance(source, Graph):
-        return ntriples_lines(source)
-    return [ln for ln in (source() if callable(source) else source) if ln.strip()]
+    return [ln for ln in graph_lines(source) if ln.strip()]
 
 
 def report_units(report_graphs: Mapping[str, GraphSource], links: GraphSource) -> dict[str, str]:

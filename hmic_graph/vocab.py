@@ -65,12 +65,12 @@ PREFIXES: dict[str, str] = {
 GRAPH_ONTOLOGY = ID["graph/ontology"]
 GRAPH_TAXONOMY = ID["graph/taxonomy"]
 GRAPH_LINKS = ID["graph/links"]  # base of the links graphs: one per force, links_graph_name
+GRAPH_INFERRED = ID["graph/inferred"]
 
 
 def links_graph_name(force_id: str) -> URIRef:
     """The store graph of one force's follow-up links (replaced alone when the force is re-linked)."""
     return ID[f"graph/links/{force_id}"]
-GRAPH_INFERRED = ID["graph/inferred"]
 
 FINDING_CLASS = {
     "recommendation": HMIC.Recommendation,

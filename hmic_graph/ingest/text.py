@@ -32,6 +32,8 @@ _MONTHS = (
 # A lone 'October 2007' or a bare page number is page furniture, wherever it stands.
 _LONE_DATE = re.compile(rf"^\s*(?:{_MONTHS})\s+(?:19|20)\d\d\s*$")
 _COVER_LINES = 60
+# Footnote marks as reports print them after a word or a heading (both layouts strip them).
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[0-9]{1,3}(?:\s+of\s+[0-9]{1,3})?\s*$", re.I)
 
 
@@ -129,7 +131,7 @@ def document_from_bytes(data: bytes, source: str, media_type: str = "text/plain"
                     size=len(data))
 
 
-_TERMINAL = re.compile(r"[.:;!?)\]’'\"”]\s*(?:\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)?$")
+_TERMINAL = re.compile(rf"[.:;!?)\]’'\"”]\s*(?:\d{{1,3}}|[{SUPERSCRIPT_DIGITS}]+)?$")
 
 
 def paragraphs(lines: list[Line]) -> list[Paragraph]:

@@ -22,13 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..ingest.text import paragraphs
+from ..ingest.text import SUPERSCRIPT_DIGITS, paragraphs
 from ..model import Document, Line, Section, Span
 
 HEADING_MAX = 100  # headings are short; a longer line is prose
 _AREA_SEPARATOR = re.compile(r"\s*[–—:]\s*|\s+-\s+")  # 'PVP – Child Abuse', 'PVP: Child Abuse'
-_SUPERSCRIPT_DIGITS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
-_FOOTNOTE_MARK = re.compile(rf"[{_SUPERSCRIPT_DIGITS}]+$")
+_FOOTNOTE_MARK = re.compile(rf"[{SUPERSCRIPT_DIGITS}]+$")
 GRADE_WORDS = ("Excellent", "Good", "Fair", "Poor")
 _GRADE_KEYS = {g.lower() for g in GRADE_WORDS}
 
@@ -78,7 +77,7 @@ def norm(text: str) -> str:
     """Heading key: lower case, one space, ASCII dashes, no footnote marker or trailing colon."""
     # rstrip is _FOOTNOTE_MARK.sub on text without line breaks, without a regex tried at
     # every position (norm runs on every line of the body)
-    text = " ".join(text.split()).rstrip(_SUPERSCRIPT_DIGITS)
+    text = " ".join(text.split()).rstrip(SUPERSCRIPT_DIGITS)
     text = text.replace("–", "-").replace("—", "-").rstrip(":").strip()
     return text.lower()
 

@@ -16,10 +16,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from ..ingest.text import normalise_space, paragraphs
+from ..ingest.text import SUPERSCRIPT_DIGITS, normalise_space, paragraphs
 from ..model import Document, HmicError, Line, Paragraph, Section, Span
 
-SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+SUPERSCRIPTS = SUPERSCRIPT_DIGITS
 _SUPERSCRIPT_RUN = re.compile(rf"\s*[{SUPERSCRIPTS}]+(?:\s*,\s*[{SUPERSCRIPTS}]+)*")
 _LATEX_SUPERSCRIPT = re.compile(r"\^\{\s*[0-9*,\s]+\}")
 

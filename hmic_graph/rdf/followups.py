@@ -17,7 +17,8 @@ without joining every evidence node's text, which Oxigraph evaluates over the wh
 the query shows it), one ``hmic:evidenceItem`` per evidence ("line N: text", "[finding]
 line N: text" for a later formal finding), and the query's evidence and signals columns
 ready-made (``hmic:evidenceSummary``, ``hmic:signalSummary``: two GROUP_CONCATs over the
-product of a follow-up's signals and evidence were two thirds of the query's time); on each followed-up finding,
+product of a follow-up's signals and evidence were two thirds of the query's time); on each
+followed-up finding,
 ``hmic:latestFollowUp``: its follow-up from the latest-issued later report of the build.
 """
 
