@@ -9,8 +9,9 @@ bench/corpus/N (bench/generate.py) when missing, then:
              build's own stage timings (BuildResult.timings):
                extract    ingest, extract, issue tags and each report's triples, in workers
                link       follow-up links force by force, in workers
-               graph.ttl  the sorted Turtle of everything
-               store      one streamed bulk load of every named graph, plus the ontology
+               graph.ttl  the sorted Turtle of everything (the store loads meanwhile)
+               store      what is left of the store's load (streamed bulk loads of every
+                          named graph, plus the ontology) after graph.ttl, and its swap
   rebuild    one report edited, pipeline.build again into the same directory: whole wall
              time (cache reads, one report and its force redone, graph.ttl and the store
              written again)
@@ -262,8 +263,9 @@ a fresh process (peak memory is per size: the parent and the largest worker proc
 to the end of the rebuild). `build`: wall seconds of a build from scratch (empty cache) without
 validation; the stage columns are the build's own timings (`extract` = ingest, extraction,
 issue tags and each report's triples in the workers; `link` = follow-up links force by force
-in the workers; `graph.ttl`; `store` = streamed bulk loads of ~250,000 quads, then one
-compaction). `rebuild`: one report edited,
+in the workers; `graph.ttl`, while the store is loaded by a thread alongside it; `store` = what
+is left of the store's load after graph.ttl is written (streamed bulk loads of ~250,000
+quads, then one compaction), and its swap). `rebuild`: one report edited,
 the whole build again into the same directory. `validate`: the SHACL stage of a build with
 validation (reports read back from the cache, force by force; peak memory of that build in
 bench/out/results-N.json, `peak_mb_validate`). Follow-up query: `queries/followup.rq` for the force

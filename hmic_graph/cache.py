@@ -3,9 +3,11 @@ links cached per force, and a lock so that two builds never write into the same 
 
 Per report, a worker ingests, extracts, tags issues (``link.tag_reports``) and writes the
 report's triples as N-Triples lines. Its cache entry holds what the build needs of that
-report, packed small: the report's facts for the manifest, its N-Triples (zlib) and the
-tagged Report itself (pickled, zlib), which is only unpacked when its force has to be
-linked again. An unchanged report therefore costs one small file read.
+report: a small head (the report's facts for the manifest, the digest of its triples) and,
+after it in the same file, its N-Triples (zlib) and the tagged Report itself (pickled, zlib).
+A build reads the heads; the parts after them are read only when a stage needs them (the
+Report when its force is linked again, the triples when its graph is written again), so an
+unchanged report costs one small read.
 
 Entries are keyed by the input's sha256, the file's name (it is written into the graph),
 ``include_contacts`` and the code version (a hash of the code and the data files the
@@ -21,6 +23,7 @@ import hashlib
 import os
 import pickle
 import re
+import struct
 import sys
 import tempfile
 import zlib
@@ -36,6 +39,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from .model import FollowUp, HmicError, Report, ReportInfo
+from .serialize import gc_paused
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_DIR_NAME = ".cache"
@@ -80,7 +84,8 @@ def pack(value: Any) -> bytes:
 
 
 def unpack(blob: bytes) -> Any:
-    return pickle.loads(zlib.decompress(blob))
+    with gc_paused():  # a Report or a force's follow-ups: thousands of objects, no cycles
+        return pickle.loads(zlib.decompress(blob))
 
 
 def pack_lines(lines: list[str]) -> bytes:
@@ -122,20 +127,33 @@ class Extracted:
     info: ReportInfo | None = None
     counts: dict[str, int] = field(default_factory=dict)
     rdf_problem: str | None = None
-    report_blob: bytes | None = field(default=None, repr=False)  # pack(tagged Report), for linking
-    ntriples_blob: bytes | None = field(default=None, repr=False)  # pack_lines(its N-Triples)
+    report_blob: Blob | None = field(default=None, repr=False)  # pack(tagged Report), for linking
+    ntriples_blob: Blob | None = field(default=None, repr=False)  # pack_lines(its N-Triples)
+    ntriples_key: str | None = None  # sha256 of the packed N-Triples (None: not computed yet)
 
     @property
     def report(self) -> Report | None:
         """The tagged Report (unpacked on each call: callers keep it only as long as needed)."""
-        return unpack(self.report_blob) if self.report_blob is not None else None
+        return unpack(blob_bytes(self.report_blob)) if self.report_blob is not None else None
 
     def ntriples(self) -> list[str]:
         """The report's N-Triples lines, sorted by subject (serialize.subject_key)."""
-        return unpack_lines(self.ntriples_blob) if self.ntriples_blob is not None else []
+        return unpack_lines(blob_bytes(self.ntriples_blob)) if self.ntriples_blob is not None else []
 
     def iter_ntriples(self) -> Iterator[str]:
-        return iter_lines(self.ntriples_blob) if self.ntriples_blob is not None else iter(())
+        return iter_lines(blob_bytes(self.ntriples_blob)) if self.ntriples_blob is not None else iter(())
+
+    def ntriples_text(self) -> bytes:
+        """The report's N-Triples as UTF-8 text (the store loads it without splitting lines)."""
+        return zlib.decompress(blob_bytes(self.ntriples_blob)) if self.ntriples_blob is not None else b""
+
+    def key(self) -> str:
+        """A digest that changes whenever the report's triples change (graph.ttl's index and
+        the store's state compare it), without reading the triples of a cached report."""
+        if self.ntriples_key is None:
+            self.ntriples_key = hashlib.sha256(blob_bytes(self.ntriples_blob) if self.ntriples_blob is not None
+                                               else b"").hexdigest()
+        return self.ntriples_key
 
 
 def file_sha256(path: Path, max_bytes: int) -> str:
@@ -165,34 +183,86 @@ def entry_path(cache_dir: Path, sha256: str, version: str | None = None, name: s
     return cache_dir / (version or code_version()) / f"{sha256}-{name_key}{flag}.pickle"
 
 
-def _read_entry(path: Path) -> Any | None:
+@dataclass(frozen=True)
+class StoredBlob:
+    """Bytes kept in a cache entry after its head, read when needed (small to pass between
+    processes: a worker linking a force reads its reports itself)."""
+
+    path: str
+    offset: int
+    length: int
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            data = fh.read(self.length)
+        if len(data) != self.length:
+            raise HmicError(self.path, "cache entry changed while the build was reading it")
+        return data
+
+
+Blob = bytes | StoredBlob
+
+
+def blob_bytes(blob: Blob) -> bytes:
+    return blob.read() if isinstance(blob, StoredBlob) else blob
+
+
+_ENTRY_MAGIC = b"HGC1"
+_HEAD_SIZE = struct.Struct("<4sQ")  # magic, length of the pickled head
+
+
+def _read_entry(path: Path) -> tuple[dict, dict[str, StoredBlob]] | None:
+    """An entry's head (a dict) and where its parts are, or None when missing or damaged."""
     try:
         with path.open("rb") as fh:
-            value = pickle.load(fh)
+            magic, size = _HEAD_SIZE.unpack(fh.read(_HEAD_SIZE.size))
+            head = pickle.loads(fh.read(size)) if magic == _ENTRY_MAGIC else None
+            end = fh.seek(0, os.SEEK_END)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged entry is a cache miss, not a failed build
         return None
+    if not isinstance(head, dict) or not isinstance(head.get("_parts"), dict):
+        return None
+    base = _HEAD_SIZE.size + size
+    parts = {name: StoredBlob(str(path), base + offset, length)
+             for name, (offset, length) in head.pop("_parts").items()}
+    if any(part.offset + part.length > end for part in parts.values()):
+        return None  # cut short
     try:
         os.utime(path)  # used by this build: prune_unused keeps it
     except OSError:
         pass
-    return value
+    return head, parts
 
 
-def _write_entry(path: Path, value: Any) -> None:
+def _write_entry(path: Path, head: dict, parts: dict[str, bytes] | None = None) -> dict[str, StoredBlob]:
+    """Write an entry atomically (temp file + rename): its head, then its parts."""
+    parts = parts or {}
+    layout, offset = {}, 0
+    for name, data in parts.items():
+        layout[name] = (offset, len(data))
+        offset += len(data)
+    blob = pickle.dumps({**head, "_parts": layout}, protocol=pickle.HIGHEST_PROTOCOL)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(_HEAD_SIZE.pack(_ENTRY_MAGIC, len(blob)))
+            fh.write(blob)
+            for data in parts.values():
+                fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    base = _HEAD_SIZE.size + len(blob)
+    return {name: StoredBlob(str(path), base + start, length) for name, (start, length) in layout.items()}
 
 
-_ENTRY_FIELDS = ("problem", "info", "counts", "rdf_problem", "report_blob", "ntriples_blob")
+_ENTRY_FIELDS = ("problem", "info", "counts", "rdf_problem", "ntriples_key")
+_ENTRY_PARTS = ("report_blob", "ntriples_blob")
 
 
 def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) -> Extracted:
@@ -221,27 +291,46 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     return done
 
 
+def _cached_extraction(source: str, sha256: str, entry: Path) -> Extracted | None:
+    found = _read_entry(entry)
+    if found is None:
+        return None
+    head, parts = found
+    if set(head) != set(_ENTRY_FIELDS) or not set(parts) <= set(_ENTRY_PARTS):
+        return None
+    return Extracted(source, sha256, from_cache=True, **head, **parts)
+
+
 def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None,
-                version: str | None = None, include_contacts: bool = False) -> Extracted:
+                version: str | None = None, include_contacts: bool = False,
+                check_cache: bool = True) -> Extracted:
     """The per-report work on one file, through the cache when there is one."""
     source = str(path)
     entry = (entry_path(cache_dir, sha256, version, path.name, include_contacts)
              if cache_dir is not None else None)
-    if entry is not None:
-        cached = _read_entry(entry)
-        if isinstance(cached, dict) and set(cached) == set(_ENTRY_FIELDS):
-            return Extracted(source, sha256, from_cache=True, **cached)
+    if entry is not None and check_cache:
+        cached = _cached_extraction(source, sha256, entry)
+        if cached is not None:
+            return cached
     try:
         done = _process(path, sha256, max_bytes, include_contacts)
     except Exception as exc:  # a stage's bug must not sink the other files of the build
         return Extracted(source, sha256, f"internal error: {type(exc).__name__}: {exc}")
+    if done.ntriples_blob is not None:
+        done.key()
     if entry is not None:
-        _write_entry(entry, {name: getattr(done, name) for name in _ENTRY_FIELDS})
+        # What goes back to the parent is the entry's head and where its parts are: the
+        # parts are read from the file by whichever process needs them.
+        stored = _write_entry(entry, {name: getattr(done, name) for name in _ENTRY_FIELDS},
+                              {name: getattr(done, name) for name in _ENTRY_PARTS if getattr(done, name) is not None})
+        for name, blob in stored.items():
+            setattr(done, name, blob)
     return done
 
 
 def _extract_job(args: tuple[Path, str, int, Path | None, str, bool]) -> Extracted:
-    return extract_one(*args)
+    # extract_many has already looked for the file's entry: no second look in the worker.
+    return extract_one(*args, check_cache=False)
 
 
 def default_workers() -> int:
@@ -259,31 +348,60 @@ def extract_many(jobs: list[tuple[Path, str]], max_bytes: int, cache_dir: Path |
     # One version for the whole build, taken before the workers start: code edited while a
     # build runs must not split its entries between two versions.
     version = code_version()
-    args = [(path, sha, max_bytes, cache_dir, version, include_contacts) for path, sha in jobs]
+    # Cached files are read here (a head each); only the others go to the workers.
+    ready: dict[int, Extracted] = {}
+    if cache_dir is not None:
+        for i, (path, sha) in enumerate(jobs):
+            cached = _cached_extraction(str(path), sha, entry_path(cache_dir, sha, version, path.name, include_contacts))
+            if cached is not None:
+                ready[i] = cached
+    args = [(path, sha, max_bytes, cache_dir, version, include_contacts)
+            for i, (path, sha) in enumerate(jobs) if i not in ready]
     if workers <= 1 or len(args) <= 1:
-        yield from map(_extract_job, args)
+        done: Iterator[Extracted] = map(_extract_job, args)
+        yield from _in_job_order(len(jobs), ready, done)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_extract_job, args, chunksize=_chunksize(len(args), workers))
+        yield from _in_job_order(len(jobs), ready, pool.map(_extract_job, args, chunksize=_chunksize(len(args), workers)))
+
+
+def _in_job_order(count: int, ready: dict[int, Extracted], done: Iterator[Extracted]) -> Iterator[Extracted]:
+    for i in range(count):
+        yield ready[i] if i in ready else next(done)
 
 
 # -- follow-up links, per force ----------------------------------------------------------------
 
-@dataclass
 class ForceLinks:
-    """The follow-up links among one force's reports: records and their N-Triples."""
+    """The follow-up links among one force's reports: records and their N-Triples (either in
+    memory or in the force's cache entry, read when asked for)."""
 
-    force_id: str
-    followups: list[FollowUp]
-    ntriples_blob: bytes = field(repr=False)
-    from_cache: bool = False
+    def __init__(self, force_id: str, followups: list[FollowUp] | StoredBlob, ntriples_blob: Blob,
+                 from_cache: bool = False, key: str | None = None):
+        self.force_id, self.from_cache = force_id, from_cache
+        self._followups, self.ntriples_blob, self._key = followups, ntriples_blob, key
+
+    @property
+    def followups(self) -> list[FollowUp]:
+        if isinstance(self._followups, StoredBlob):
+            self._followups = unpack(self._followups.read())
+        return self._followups
+
+    def key(self) -> str:
+        """A digest that changes whenever the links' triples change."""
+        if self._key is None:
+            self._key = hashlib.sha256(blob_bytes(self.ntriples_blob)).hexdigest()
+        return self._key
 
     def ntriples(self) -> list[str]:
         """The links' N-Triples lines, sorted by subject (serialize.subject_key)."""
-        return unpack_lines(self.ntriples_blob)
+        return unpack_lines(blob_bytes(self.ntriples_blob))
 
     def iter_ntriples(self) -> Iterator[str]:
-        return iter_lines(self.ntriples_blob)
+        return iter_lines(blob_bytes(self.ntriples_blob))
+
+    def ntriples_text(self) -> bytes:
+        return zlib.decompress(blob_bytes(self.ntriples_blob))
 
 
 def links_entry_path(cache_dir: Path, shas: list[str], version: str | None = None,
@@ -309,101 +427,150 @@ def _cached_links(force_id: str, cache_dir: Path | None, shas: list[str],
     if cache_dir is None:
         return None
     path = links_entry_path(cache_dir, shas, version, horizon)
-    cached = _read_entry(path)
-    if isinstance(cached, tuple) and len(cached) == 3:
-        # The force's per-report assessments are in use too (prune_unused keeps them): the
-        # next change to one of its reports reuses those of the others.
-        for name in cached[2]:
-            try:
-                os.utime(path.parent / name)
-            except OSError:
-                pass
-        return ForceLinks(force_id, cached[0], cached[1], from_cache=True)
-    return None
+    found = _read_entry(path)
+    if found is None:
+        return None
+    head, parts = found
+    if set(head) != {"key", "assessments"} or set(parts) != {"followups", "ntriples"}:
+        return None
+    # The force's per-report assessments are in use too (prune_unused keeps them): the next
+    # change to one of its reports reuses those of the others.
+    for name in head["assessments"]:
+        try:
+            os.utime(path.parent / name)
+        except OSError:
+            pass
+    return ForceLinks(force_id, parts["followups"], parts["ntriples"], from_cache=True, key=head["key"])
 
 
-def _assessments(later: Report, window: list[Report], shas: dict[str, str], cache_dir: Path | None,
-                 version: str | None) -> tuple[list[FollowUp], list[str], str | None]:
-    """The follow-ups assessed in ``later``, their N-Triples (without the force-level
-    ``hmic:latestFollowUp``) and the cache entry's file name, through the cache when there
-    is one."""
+class ReportRef:
+    """A report of a force to link: its facts at hand, the tagged Report unpacked only when
+    one of its assessments has to be made again (at most once)."""
+
+    def __init__(self, sha256: str, info: ReportInfo, blob: Blob):
+        self.sha256, self.info, self._blob, self._report = sha256, info, blob, None
+
+    def load(self) -> Report:
+        if self._report is None:
+            self._report = unpack(blob_bytes(self._blob))
+        return self._report
+
+
+def _cached_assessments(later: ReportRef, window: list[ReportRef], cache_dir: Path | None,
+                        version: str | None) -> tuple[list[FollowUp], list[str]] | None:
+    if cache_dir is None:
+        return None
+    found = _read_entry(assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version))
+    if found is None or set(found[1]) != {"followups", "ntriples"}:
+        return None
+    parts = found[1]
+    return unpack(parts["followups"].read()), unpack_lines(parts["ntriples"].read())
+
+
+def _assess(job: tuple[ReportRef, list[ReportRef], Path | None, str | None]) -> tuple[list[FollowUp], list[str]]:
+    """The follow-ups assessed in a later report and their N-Triples (without the
+    force-level ``hmic:latestFollowUp``), written to the cache when there is one."""
     from .link.followup import assess_in
     from .rdf.followups import followups_graph
     from .serialize import ntriples_lines
 
-    entry = (assessments_entry_path(cache_dir, shas[later.info.report_id],
-                                    [shas[r.info.report_id] for r in window], version)
-             if cache_dir is not None else None)
-    if entry is not None:
-        cached = _read_entry(entry)
-        if isinstance(cached, tuple) and len(cached) == 2:
-            return cached[0], unpack_lines(cached[1]), entry.name
-    followups = assess_in(later, window)
-    lines = ntriples_lines(followups_graph(followups, [later, *window], recalled_in=[later], latest=False),
-                           sort=False)
-    if entry is not None:
-        _write_entry(entry, (followups, pack_lines(lines)))
-    return followups, lines, entry.name if entry is not None else None
+    later, window, cache_dir, version = job
+    later_report, earlier = later.load(), [r.load() for r in window]
+    followups = assess_in(later_report, earlier)
+    lines = ntriples_lines(followups_graph(followups, [later_report, *earlier], recalled_in=[later_report],
+                                           latest=False), sort=False)
+    if cache_dir is not None:
+        _write_entry(assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version),
+                     {}, {"followups": pack(followups), "ntriples": pack_lines(lines)})
+    return followups, lines
 
 
-def link_force(force_id: str, report_blobs: list[tuple[str, bytes]], cache_dir: Path | None,
+ForceReports = list[tuple[str, ReportInfo, Blob]]  # (sha256, its ReportInfo, pack(tagged Report))
+
+
+def link_force(force_id: str, reports: ForceReports | list[tuple[str, bytes]], cache_dir: Path | None,
                version: str | None = None, check_cache: bool = True,
-               horizon: int | None = None) -> ForceLinks:
-    """Follow-up links among the reports of one force: (sha256, pack(Report)) pairs.
+               horizon: int | None = None, pool: ProcessPoolExecutor | None = None) -> ForceLinks:
+    """Follow-up links among the reports of one force: (sha256, ReportInfo, pack(Report))
+    triples, or (sha256, pack(Report)) pairs.
 
     Links never cross forces (a follow-up is of an earlier report of the same force), so
     linking force by force gives the links of the whole corpus. Within the force, each later
     report's assessments are cached on their own: after one report changes, only it and the
-    reports that assess its findings (the next few) are assessed again.
+    reports that assess its findings (the next few) are assessed again, and only the reports
+    of those assessments are unpacked. With ``pool``, those assessments are made in parallel.
     """
     from .link.followup import assessment_windows
     from .rdf.followups import latest_graph
     from .serialize import ntriples_lines, sorted_by_subject
 
-    shas = [sha for sha, _ in report_blobs]
+    refs = [ReportRef(item[0], item[1], item[2]) if len(item) == 3
+            else _ref_of_pair(item[0], item[1]) for item in reports]
+    shas = [ref.sha256 for ref in refs]
     cached = _cached_links(force_id, cache_dir, shas, version, horizon) if check_cache else None
     if cached is not None:
         return cached
-    reports = [unpack(blob) for _, blob in report_blobs]
-    sha_of = {r.info.report_id: sha for r, sha in zip(reports, shas)}
+    # The windows and the latest follow-up need only each report's ReportInfo (its date).
+    windows = assessment_windows(refs, horizon)  # type: ignore[arg-type]
+    assessed = [_cached_assessments(later, window, cache_dir, version) for later, window in windows]
+    missing = [(later, window, cache_dir, version)
+               for (later, window), found in zip(windows, assessed) if found is None]
+    made = iter(pool.map(_assess, missing) if pool is not None and len(missing) > 1 else map(_assess, missing))
     followups: list[FollowUp] = []
     lines: set[str] = set()
-    entries: list[str] = []
-    for later, window in assessment_windows(reports, horizon):
-        assessed, assessed_lines, entry = _assessments(later, window, sha_of, cache_dir, version)
-        followups += assessed
+    for found in assessed:
+        assessed_followups, assessed_lines = found if found is not None else next(made)
+        followups += assessed_followups
         lines.update(assessed_lines)
-        entries += [entry] if entry else []
-    lines.update(ntriples_lines(latest_graph(followups, reports), sort=False))
+    entries = ([assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version).name
+                for later, window in windows] if cache_dir is not None else [])
+    lines.update(ntriples_lines(latest_graph(followups, refs), sort=False))  # type: ignore[arg-type]
     blob = pack_lines(sorted_by_subject(sorted(lines)))  # sorted first: the same bytes in every process
+    key = hashlib.sha256(blob).hexdigest()
     if cache_dir is not None:
-        _write_entry(links_entry_path(cache_dir, shas, version, horizon), (followups, blob, entries))
-    return ForceLinks(force_id, followups, blob)
+        stored = _write_entry(links_entry_path(cache_dir, shas, version, horizon),
+                              {"key": key, "assessments": entries},
+                              {"followups": pack(followups), "ntriples": blob})
+        # Back to the parent: where the links are, not the links (it reads them if it needs them).
+        return ForceLinks(force_id, followups, stored["ntriples"], key=key)
+    return ForceLinks(force_id, followups, blob, key=key)
 
 
-def _link_job(args: tuple[str, list[tuple[str, bytes]], Path | None, str, int | None]) -> ForceLinks:
+def _ref_of_pair(sha256: str, blob: Blob) -> ReportRef:
+    report: Report = unpack(blob_bytes(blob))
+    ref = ReportRef(sha256, report.info, blob)
+    ref._report = report
+    return ref
+
+
+def _link_job(args: tuple[str, ForceReports, Path | None, str, int | None]) -> ForceLinks:
     # link_many has already looked for the force's entry: no second look in the worker.
-    force_id, blobs, cache_dir, version, horizon = args
-    return link_force(force_id, blobs, cache_dir, version, check_cache=False, horizon=horizon)
+    force_id, reports, cache_dir, version, horizon = args
+    return link_force(force_id, reports, cache_dir, version, check_cache=False, horizon=horizon)
 
 
-def link_many(forces: dict[str, list[tuple[str, bytes]]], cache_dir: Path | None,
+def link_many(forces: dict[str, ForceReports], cache_dir: Path | None,
               workers: int | None = None, horizon: int | None = None) -> Iterator[ForceLinks]:
     """link_force for each force (sorted by id), in parallel; cached forces are read in the
-    parent, so their report blobs never travel to a worker."""
+    parent (their entries' heads: the links stay on disk until a stage asks for them)."""
     workers = default_workers() if workers is None else workers
     version = code_version()
-    todo: list[tuple[str, list[tuple[str, bytes]], Path | None, str, int | None]] = []
+    todo: list[tuple[str, ForceReports, Path | None, str, int | None]] = []
     ready: dict[str, ForceLinks] = {}
     for force_id in sorted(forces):
-        cached = _cached_links(force_id, cache_dir, [sha for sha, _ in forces[force_id]], version, horizon)
+        cached = _cached_links(force_id, cache_dir, [item[0] for item in forces[force_id]], version, horizon)
         if cached is not None:
             ready[force_id] = cached
         else:
             todo.append((force_id, forces[force_id], cache_dir, version, horizon))
-    if workers <= 1 or len(todo) <= 1:
-        done = map(_link_job, todo)
-        ready.update((links.force_id, links) for links in done)
+    if workers <= 1 or not todo:
+        ready.update((links.force_id, links) for links in map(_link_job, todo))
+    elif len(todo) < workers:
+        # Fewer forces than workers (a rebuild after an edit): their assessments in parallel.
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for force_id, reports, _, _, _ in todo:
+                ready[force_id] = link_force(force_id, reports, cache_dir, version, check_cache=False,
+                                             horizon=horizon, pool=pool)
     else:
         # The largest forces first, so one long force does not start last.
         todo.sort(key=lambda job: -len(job[1]))

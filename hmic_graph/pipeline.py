@@ -21,12 +21,12 @@ report's N-Triples with its force's links, cross-report rules on the store; the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +35,8 @@ from . import resources
 from .cache import (
     CACHE_DIR_NAME,
     Extracted,
+    ForceLinks,
+    ForceReports,
     build_lock,
     extract_many,
     file_sha256,
@@ -47,7 +49,7 @@ from .ingest import DEFAULT_MAX_BYTES
 from .link.followup import later_inspections
 from .model import FollowUp, HmicError, ReportInfo
 from .serialize import atomic_write
-from .store import load_build, open_store
+from .store import open_store, stage_build
 from .turtle_index import Source, TurtleWrite, write_turtle
 
 __all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs", "report_counts"]
@@ -86,7 +88,7 @@ class BuildResult:
     out_dir: Path
     inputs: list[InputOutcome]
     reports: list[BuiltReport]
-    followups: list[FollowUp] = field(default_factory=list)
+    links: list[ForceLinks] = field(default_factory=list, repr=False)  # per force
     graph_path: Path | None = None
     store_path: Path | None = None
     triples: int = 0
@@ -101,6 +103,12 @@ class BuildResult:
     horizon: int = 0  # later inspections each finding was assessed in (0 = all)
     # How graph.ttl was written: in part from the previous one (``incremental``) or whole, why.
     graph_write: TurtleWrite | None = None
+
+    @property
+    def followups(self) -> list[FollowUp]:
+        """Every follow-up of the build (read from the cache when asked for: a rebuild does
+        not need those of unchanged forces)."""
+        return [fu for force in self.links for fu in force.followups]
 
     @property
     def errors(self) -> list[InputOutcome]:
@@ -248,39 +256,50 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
             progress(len(files) + n, steps, what)
 
     step(0, "linking reports")
-    by_force: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    by_force: dict[str, ForceReports] = defaultdict(list)
     for e in built:
-        by_force[e.info.force_id].append((e.sha256, e.report_blob))
+        by_force[e.info.force_id].append((e.sha256, e.info, e.report_blob))
         e.report_blob = None  # the report's text is not needed after linking
     linked = list(link_many(by_force, cache_dir, workers, horizon))
     del by_force
-    result.followups = [fu for force in linked for fu in force.followups]
+    result.links = linked
     result.relinked = [force.force_id for force in linked if not force.from_cache]
     lap("link")
 
-    step(1, "writing graph.ttl")
-    # graph.ttl is streamed into a temporary file and renamed when complete, so a failure
-    # leaves the previous graph.ttl; the store is swapped in only after that. With a cache,
-    # an index of graph.ttl is kept in it, and the next build copies the parts of graph.ttl
-    # whose reports and links did not change (turtle_index).
-    keys = {e.info.report_id: hashlib.sha256(e.ntriples_blob or b"").hexdigest() for e in built}
-    link_keys = {force.force_id: hashlib.sha256(force.ntriples_blob).hexdigest() for force in linked}
+    step(1, "writing graph.ttl and loading the store")
+    # graph.ttl is streamed into a temporary file and renamed when complete; the store is
+    # written in a temporary directory meanwhile, by a thread (bulk loads run outside the
+    # GIL), and swapped in only once graph.ttl is in place: a failure of either leaves the
+    # previous graph.ttl and store. With a cache, an index of graph.ttl is kept in it, and the
+    # next build copies the parts of graph.ttl whose reports and links did not change
+    # (turtle_index); the store then replaces only the changed reports' graphs and the
+    # re-linked forces' links graphs (one per force: the links of 1,000 reports are over a
+    # million quads, too many to remove and load again for one edit).
+    keys = {e.info.report_id: e.key() for e in built}
+    link_keys = {force.force_id: force.key() for force in linked}
     result.graph_path = out_dir / GRAPH_FILE
-    result.graph_write = write_turtle(
-        result.graph_path,
-        [*(Source(f"report {e.info.report_id}", keys[e.info.report_id], e.iter_ntriples) for e in built),
-         *(Source(f"links {force.force_id}", link_keys[force.force_id], force.iter_ntriples) for force in linked)],
-        cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None)
-    result.triples = result.graph_write.triples
-    lap("graph.ttl")
-    step(2, "loading the store")
-    # Incremental builds replace only the changed reports' graphs of the previous store.
-    # One links graph per force: a rebuild replaces only the re-linked force's (the links of
-    # 1,000 reports are over a million quads, too many to remove and load again for one edit).
-    result.store_path = load_build(out_dir, {e.info.report_id: e.ntriples for e in built},
-                                   {force.force_id: force.ntriples for force in linked},
-                                   resources.ontology_files(), keys if cache_dir is not None else None,
-                                   link_keys if cache_dir is not None else None)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as background:
+        staging = background.submit(
+            stage_build, out_dir, {e.info.report_id: e.ntriples_text for e in built},
+            {force.force_id: force.ntriples_text for force in linked}, resources.ontology_files(),
+            keys if cache_dir is not None else None, link_keys if cache_dir is not None else None)
+        try:
+            result.graph_write = write_turtle(
+                result.graph_path,
+                [*(Source(f"report {e.info.report_id}", keys[e.info.report_id], e.iter_ntriples) for e in built),
+                 *(Source(f"links {force.force_id}", link_keys[force.force_id], force.iter_ntriples)
+                   for force in linked)],
+                cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None)
+        except BaseException:
+            wait([staging])
+            if staging.exception() is None:
+                staging.result().discard()
+            raise
+        result.triples = result.graph_write.triples
+        lap("graph.ttl")
+        step(2, "loading the store")
+        staged = staging.result()
+    result.store_path = staged.commit()
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
     lap("store")
 

@@ -5,6 +5,7 @@ report and its force's links while writing what a build from scratch writes."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,35 @@ def test_build_horizon_bounds_the_follow_ups_and_is_recorded(tmp_path: Path) -> 
     assert run.exit_code == 0, run.output
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["followUpHorizon"] == 0
     assert CliRunner().invoke(app, ["build", str(inputs), "--out", str(tmp_path / "x"), "--horizon", "-1"]).exit_code == 2
+
+
+def test_relinking_unpacks_only_the_reports_of_remade_assessments(sample_reports: dict, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """After one report of a force changes, the assessments of the other windows are read
+    from the cache, and the reports only they need are never unpacked."""
+    from hmic_graph import cache
+
+    essex = tag_reports(copy.deepcopy([r for r in sample_reports.values() if r.info.force_id == "essex-police"]))
+    first, second = sorted(essex, key=lambda r: r.info.year)
+    third = copy.deepcopy(second)  # a third inspection, two years after the second
+    third.info = dataclasses.replace(second.info, year=second.info.year + 2)
+    reports = [first, second, third]
+    items = [(f"sha-{r.info.report_id}", r.info, pack(r)) for r in reports]
+    loaded: list[str] = []
+    real_load = cache.ReportRef.load
+
+    def counted_load(self):
+        loaded.append(self.info.report_id)
+        return real_load(self)
+
+    monkeypatch.setattr(cache.ReportRef, "load", counted_load)
+    before = link_force("essex-police", items, tmp_path, horizon=1)
+    assert set(loaded) == {r.info.report_id for r in reports}
+    loaded.clear()
+    items[2] = ("sha-edited", third.info, pack(third))  # the third report changed
+    after = link_force("essex-police", items, tmp_path, horizon=1)
+    # Its window (the second report's findings) is assessed again; the first report's
+    # findings are assessed in the second only, which did not change.
+    assert sorted(set(loaded)) == sorted({second.info.report_id, third.info.report_id})
+    assert sorted(map(_key, after.followups)) == sorted(map(_key, before.followups))
+    assert after.ntriples() == before.ntriples()

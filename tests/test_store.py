@@ -162,6 +162,29 @@ def test_nquads_pieces_and_reader_give_back_every_line():
         assert text.decode("utf-8").splitlines() == [line[:-1].rstrip() + " <http://e/g> ." for line in lines]
 
 
+def test_graph_text_loads_as_its_lines_would(tmp_path):
+    """A graph given as N-Triples text takes the one-pass path (bytes.replace) when it can and
+    the line path otherwise (blank nodes, comments); both give the same quads."""
+    from hmic_graph.serialize import ntriples_lines
+    from hmic_graph.store import _nquads
+
+    lines = ntriples_lines(report_graph(hand_built_report()))
+    text = "\n".join(lines).encode("utf-8")
+    name = URIRef("http://e/g")
+    fast = b"".join(piece for _, _, piece in _nquads([(name, lambda: text)]))
+    slow = b"".join(piece for _, _, piece in _nquads([(name, lines)]))
+    assert fast == slow and fast.count(b"\n") == len(lines)
+    blank = b'_:a <http://e/p> "x" .\n# a comment\n<http://e/s> <http://e/p> _:a .'
+    pieces = list(_nquads([(name, lambda: blank)]))
+    assert b"".join(p for _, _, p in pieces) == (b'_:g0xa <http://e/p> "x" <http://e/g> .\n'
+                                                  b'<http://e/s> <http://e/p> _:g0xa <http://e/g> .\n')
+    assert list(_nquads([(name, lambda: b"")])) == []
+    graphs = {"essex-police-2007-10": lambda: text}
+    load_build(tmp_path / "text", graphs, {}, ontology_files())
+    load_build(tmp_path / "lines", {"essex-police-2007-10": lines}, {}, ontology_files())
+    assert _quads(open_store(tmp_path / "text")) == _quads(open_store(tmp_path / "lines"))
+
+
 def test_links_graph_per_force_and_only_changed_forces_replaced(tmp_path, monkeypatch):
     from hmic_graph import store as store_module
 
