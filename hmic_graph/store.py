@@ -437,14 +437,20 @@ def select(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None =
     # Rows repeat terms (a finding on each of its follow-ups, reports, statuses): each distinct
     # term is converted once (rdflib parses typed literals' values on construction).
     converted: dict[object, Node | None] = {None: None}
-
-    def term(value: object) -> Node | None:
-        found = converted.get(value, _MISSING)
-        if found is _MISSING:
-            found = converted[value] = to_rdflib(value)
-        return found  # type: ignore[return-value]
-
-    return [{n: term(row[n]) for n in names} for row in result]
+    get = converted.get
+    rows = []
+    # A solution iterated gives its values in the order of result.variables: half the time of
+    # looking each one up by name (the by-name lookups were a tenth of queries/followup.rq's
+    # time on a 1,000-report store).
+    for solution in result:
+        row: dict[str, Node | None] = {}
+        for name, value in zip(names, solution):
+            found = get(value, _MISSING)
+            if found is _MISSING:
+                found = converted[value] = to_rdflib(value)
+            row[name] = found  # type: ignore[assignment]
+        rows.append(row)
+    return rows
 
 
 def construct(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None = None) -> Graph:

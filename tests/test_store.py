@@ -46,6 +46,24 @@ def test_binding_selects_by_typed_term(build_dir):
     assert [r["n"].toPython() for r in rows] == [1]
 
 
+def test_select_rows_as_rdflib_terms_in_the_select_order(build_dir):
+    store = open_store(build_dir)
+    q = """SELECT DISTINCT ?report ?number ?name ?missing ?text ?force WHERE {
+             ?report hmic:aboutForce ?force . ?force rdfs:label ?name .
+             ?rec a hmic:Recommendation ; hmic:inReport ?report ; hmic:text ?text
+             OPTIONAL { ?rec hmic:recommendationNumber ?number }
+           } ORDER BY ?report ?text"""
+    rows = select(store, q)
+    assert all(list(r) == ["report", "number", "name", "missing", "text", "force"] for r in rows)
+    essex = [r for r in rows if r["report"] == vocab.report("essex-police-2007-10")]
+    assert len(essex) == 2 and len(rows) == 4  # each report's two recommendations
+    assert essex[0]["force"] is essex[1]["force"] == vocab.force("essex-police")  # one term, converted once
+    assert essex[0]["name"] == Literal("Essex Police", lang="en")
+    assert [r["number"] for r in essex] == [Literal(1), None]  # unbound: None
+    assert essex[0]["text"] == Literal("The force should review its CAIU staffing.")
+    assert all(r["missing"] is None for r in rows)
+
+
 def test_malicious_parameter_cannot_change_the_query(build_dir):
     store = open_store(build_dir)
     q = "SELECT DISTINCT ?r WHERE { ?r a hmic:InspectionReport ; hmic:aboutForce ?f . ?f rdfs:label ?name }"
