@@ -151,6 +151,13 @@ def finding(report_id: str, kind: str, ordinal: int) -> URIRef:
     return ID[f"report/{report_id}/{kind}/{ordinal}"]
 
 
+def recalled_finding(stub_id: str, recalled_in: str, kind: str, ordinal: int) -> URIRef:
+    """A finding of an earlier inspection as one later report recalls it:
+    id/report/<stub>/recalled-in/<later report>/<kind>/<n>. Scoped to the recalling report:
+    two later reports recalling one inspection word and number its findings their own way."""
+    return ID[f"report/{stub_id}/recalled-in/{recalled_in}/{kind}/{ordinal}"]
+
+
 def judgement(report_id: str, area_key: str) -> URIRef:
     return ID[f"report/{report_id}/judgement/{area_key}"]
 

@@ -254,3 +254,33 @@ def test_the_horizon_lives_in_the_config_and_bounds_the_links():
     per_report = {rid: sum(1 for e, _ in got if e == rid) for rid in {e for e, _ in got}}
     assert max(per_report.values()) == horizon  # linear in the reports, not quadratic
     assert len(got) == sum(min(horizon, 7 - k) for k in range(8))
+
+
+def test_two_later_reports_recalling_one_inspection_keep_their_own_recalled_findings():
+    """Two later reports recalling the same earlier inspection share its stub but not their
+    recalled findings: each recollection has its own text and lines (a shared node would carry
+    both, and the follow-up queries would give a row for each mix of them)."""
+    import copy
+    import dataclasses
+
+    from hmic_graph import vocab
+    from hmic_graph.rdf.followups import followups_graph
+    from hmic_graph.vocab import HMIC
+
+    earlier = EarlierInspection(2015, "PEEL: Police effectiveness 2015", Span(168, 168))
+    first = essex_2016()
+    first.recalled = [RecalledFinding(earlier, "area-for-improvement", "adopting a structured problem-solving process",
+                                      Span(306, 306), None, "addressed", "it has made rapid improvements", Span(308, 308))]
+    second = copy.deepcopy(first)
+    second.info = dataclasses.replace(first.info, series="legitimacy")
+    second.recalled = [dataclasses.replace(first.recalled[0], text="adopting a consistent approach to problem solving",
+                                           span=Span(310, 312))]
+    fus = stated_followups(first) + stated_followups(second)
+    g = followups_graph(fus, [first, second])
+    recalled = sorted(g.subjects(vocab.RDF.type, HMIC.RecalledFinding))
+    assert len(recalled) == 2 and len(set(g.subjects(vocab.RDF.type, HMIC.RecalledInspection))) == 1
+    for node in recalled:
+        assert len(list(g.objects(node, HMIC.text))) == 1 and len(list(g.objects(node, HMIC.lineStart))) == 1
+    # Each stated follow-up is of its own report's recollection.
+    assert {(fu, g.value(fu, HMIC.followUpOfRecalled)) for fu in g.subjects(vocab.RDF.type, HMIC.InspectorateFollowUp)} \
+        == {(vocab.follow_up(node, str(g.value(node, HMIC.recalledIn)).rsplit("/", 1)[-1]), node) for node in recalled}

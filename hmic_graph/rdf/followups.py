@@ -108,6 +108,15 @@ def _common(g: Graph, node: URIRef, fu: FollowUp, later: URIRef, force: URIRef |
         _quote(g, qnode, quote, source)
 
 
+def finding_iri(fu: FollowUp) -> URIRef:
+    """The followed-up finding: a finding of an earlier report, or (stated follow-up) the
+    finding as the later report recalls it."""
+    ref = fu.finding
+    if fu.stated_by_inspectorate:
+        return vocab.recalled_finding(ref.report_id, fu.later_report_id, ref.kind, ref.ordinal)
+    return vocab.finding(ref.report_id, ref.kind, ref.ordinal)
+
+
 def _recalled(g: Graph, report: Report) -> dict[int, URIRef]:
     """Stubs of recalled inspections and their recalled findings; id(record) → finding IRI."""
     later = vocab.report(report.info.report_id)
@@ -129,7 +138,7 @@ def _recalled(g: Graph, report: Report) -> dict[int, URIRef]:
         if rf.earlier.grade:
             g.add((stub, HMIC.recalledGrade, Literal(rf.earlier.grade)))
         counters[(stub_id, rf.kind)] = counters.get((stub_id, rf.kind), 0) + 1
-        node = vocab.finding(stub_id, rf.kind, counters[(stub_id, rf.kind)])
+        node = vocab.recalled_finding(stub_id, report.info.report_id, rf.kind, counters[(stub_id, rf.kind)])
         g.add((node, RDF.type, HMIC.RecalledFinding))
         g.add((node, RDFS.label, en(f"{rf.kind.replace('-', ' ')} recalled from {rf.earlier.title}: {rf.text[:60]}")))
         g.add((node, HMIC.text, Literal(" ".join(rf.text.split()))))
@@ -168,7 +177,7 @@ def followups_graph(followups: list[FollowUp], reports: list[Report], *,
         force_of = later_report or by_id.get(fu.finding.report_id)
         force = vocab.force(force_of.info.force_id) if force_of else None
         source = vocab.source(later_report.document.sha256) if later_report else None
-        finding = vocab.finding(fu.finding.report_id, fu.finding.kind, fu.finding.ordinal)
+        finding = finding_iri(fu)
         node = vocab.follow_up(finding, fu.later_report_id)
         label = (f"Follow-up in {fu.later_report_id} of {fu.finding.kind} {fu.finding.ordinal} "
                  f"of {fu.finding.report_id}: {STATUS_LABEL[fu.status]}")
@@ -203,7 +212,7 @@ def latest_graph(followups: list[FollowUp], reports: list[Report]) -> Graph:
     by_id = {r.info.report_id: r for r in reports}
     latest: dict[URIRef, tuple[tuple[int, int, int, str], URIRef]] = {}
     for fu in followups:
-        finding = vocab.finding(fu.finding.report_id, fu.finding.kind, fu.finding.ordinal)
+        finding = finding_iri(fu)
         node = vocab.follow_up(finding, fu.later_report_id)
         key = _issued_key(by_id.get(fu.later_report_id), fu.later_report_id)
         if finding not in latest or key > latest[finding][0]:
