@@ -456,43 +456,38 @@ class ReportRef:
         return self._report
 
 
-def _cached_assessments(later: ReportRef, window: list[ReportRef], cache_dir: Path | None,
-                        version: str | None) -> tuple[list[FollowUp], list[str]] | None:
-    if cache_dir is None:
-        return None
-    found = _read_entry(assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version))
+def _cached_assessments(entry: Path | None) -> tuple[list[FollowUp], list[str]] | None:
+    found = _read_entry(entry) if entry is not None else None
     if found is None or set(found[1]) != {"followups", "ntriples"}:
         return None
     parts = found[1]
     return unpack(parts["followups"].read()), unpack_lines(parts["ntriples"].read())
 
 
-def _assess(job: tuple[ReportRef, list[ReportRef], Path | None, str | None]) -> tuple[list[FollowUp], list[str]]:
+def _assess(job: tuple[ReportRef, list[ReportRef], Path | None]) -> tuple[list[FollowUp], list[str]]:
     """The follow-ups assessed in a later report and their N-Triples (without the
-    force-level ``hmic:latestFollowUp``), written to the cache when there is one."""
+    force-level ``hmic:latestFollowUp``), written to the cache entry when there is one."""
     from .link.followup import assess_in
     from .rdf.followups import followups_graph
     from .serialize import ntriples_lines
 
-    later, window, cache_dir, version = job
+    later, window, entry = job
     later_report, earlier = later.load(), [r.load() for r in window]
     followups = assess_in(later_report, earlier)
     lines = ntriples_lines(followups_graph(followups, [later_report, *earlier], recalled_in=[later_report],
                                            latest=False), sort=False)
-    if cache_dir is not None:
-        _write_entry(assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version),
-                     {}, {"followups": pack(followups), "ntriples": pack_lines(lines)})
+    if entry is not None:
+        _write_entry(entry, {}, {"followups": pack(followups), "ntriples": pack_lines(lines)})
     return followups, lines
 
 
 ForceReports = list[tuple[str, ReportInfo, Blob]]  # (sha256, its ReportInfo, pack(tagged Report))
 
 
-def link_force(force_id: str, reports: ForceReports | list[tuple[str, bytes]], cache_dir: Path | None,
+def link_force(force_id: str, reports: ForceReports, cache_dir: Path | None,
                version: str | None = None, check_cache: bool = True,
                horizon: int | None = None, pool: ProcessPoolExecutor | None = None) -> ForceLinks:
-    """Follow-up links among the reports of one force: (sha256, ReportInfo, pack(Report))
-    triples, or (sha256, pack(Report)) pairs.
+    """Follow-up links among the reports of one force: (sha256, ReportInfo, pack(Report)).
 
     Links never cross forces (a follow-up is of an earlier report of the same force), so
     linking force by force gives the links of the whole corpus. Within the force, each later
@@ -504,17 +499,18 @@ def link_force(force_id: str, reports: ForceReports | list[tuple[str, bytes]], c
     from .rdf.followups import latest_graph
     from .serialize import ntriples_lines, sorted_by_subject
 
-    refs = [ReportRef(item[0], item[1], item[2]) if len(item) == 3
-            else _ref_of_pair(item[0], item[1]) for item in reports]
+    refs = [ReportRef(sha, info, blob) for sha, info, blob in reports]
     shas = [ref.sha256 for ref in refs]
     cached = _cached_links(force_id, cache_dir, shas, version, horizon) if check_cache else None
     if cached is not None:
         return cached
     # The windows and the latest follow-up need only each report's ReportInfo (its date).
     windows = assessment_windows(refs, horizon)  # type: ignore[arg-type]
-    assessed = [_cached_assessments(later, window, cache_dir, version) for later, window in windows]
-    missing = [(later, window, cache_dir, version)
-               for (later, window), found in zip(windows, assessed) if found is None]
+    entries = [assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version)
+               if cache_dir is not None else None for later, window in windows]
+    assessed = [_cached_assessments(entry) for entry in entries]
+    missing = [(later, window, entry)
+               for (later, window), entry, found in zip(windows, entries, assessed) if found is None]
     made = iter(pool.map(_assess, missing) if pool is not None and len(missing) > 1 else map(_assess, missing))
     followups: list[FollowUp] = []
     lines: set[str] = set()
@@ -522,25 +518,16 @@ def link_force(force_id: str, reports: ForceReports | list[tuple[str, bytes]], c
         assessed_followups, assessed_lines = found if found is not None else next(made)
         followups += assessed_followups
         lines.update(assessed_lines)
-    entries = ([assessments_entry_path(cache_dir, later.sha256, [r.sha256 for r in window], version).name
-                for later, window in windows] if cache_dir is not None else [])
     lines.update(ntriples_lines(latest_graph(followups, refs), sort=False))  # type: ignore[arg-type]
     blob = pack_lines(sorted_by_subject(sorted(lines)))  # sorted first: the same bytes in every process
     key = hashlib.sha256(blob).hexdigest()
     if cache_dir is not None:
         stored = _write_entry(links_entry_path(cache_dir, shas, version, horizon),
-                              {"key": key, "assessments": entries},
+                              {"key": key, "assessments": [entry.name for entry in entries if entry is not None]},
                               {"followups": pack(followups), "ntriples": blob})
         # Back to the parent: where the links are, not the links (it reads them if it needs them).
         return ForceLinks(force_id, followups, stored["ntriples"], key=key)
     return ForceLinks(force_id, followups, blob, key=key)
-
-
-def _ref_of_pair(sha256: str, blob: Blob) -> ReportRef:
-    report: Report = unpack(blob_bytes(blob))
-    ref = ReportRef(sha256, report.info, blob)
-    ref._report = report
-    return ref
 
 
 def _link_job(args: tuple[str, ForceReports, Path | None, str, int | None]) -> ForceLinks:

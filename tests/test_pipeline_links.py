@@ -38,7 +38,7 @@ def test_linking_force_by_force_gives_the_links_of_the_whole_corpus(sample_repor
     for r in reports:
         by_force.setdefault(r.info.force_id, []).append(r)
     per_force = [fu for force in sorted(by_force) for fu in
-                 link_force(force, [(r.document.sha256, pack(r)) for r in by_force[force]], None).followups]
+                 link_force(force, [(r.document.sha256, r.info, pack(r)) for r in by_force[force]], None).followups]
     assert sorted(per_force, key=_key) == sorted(whole, key=_key)
     # Essex 2007's findings are followed up in Essex 2017 (the samples' only force with two
     # reports), and Essex 2017 states follow-ups of HMIC's 2015 report itself.
@@ -55,7 +55,7 @@ def test_links_graph_per_force_is_the_links_graph_of_the_corpus(sample_reports: 
     per_force: set[str] = set()
     for force in sorted({r.info.force_id for r in reports}):
         mine = [r for r in reports if r.info.force_id == force]
-        per_force.update(link_force(force, [(r.document.sha256, pack(r)) for r in mine], None).ntriples())
+        per_force.update(link_force(force, [(r.document.sha256, r.info, pack(r)) for r in mine], None).ntriples())
     assert per_force == whole and len(whole) > 100
 
 
@@ -142,7 +142,7 @@ def test_relinking_a_force_assesses_again_only_where_the_changed_report_counts(
                         or real(later, window, *a))
 
     def blobs(reports, changed=None):
-        return [(f"sha-{r.info.report_id}" + ("-changed" if r is changed else ""), pack(r)) for r in reports]
+        return [(f"sha-{r.info.report_id}" + ("-changed" if r is changed else ""), r.info, pack(r)) for r in reports]
 
     first = link_force("essex-police", blobs(chain), tmp_path)
     assert len(calls) == len(chain)
