@@ -318,21 +318,17 @@ def _identity(path: Path) -> tuple:
 
 
 def _read_index(index_path: Path, path: Path, head: str) -> tuple[dict | None, str]:
-    """The index of the previous graph.ttl, or None and why it cannot be used."""
+    """The index of the previous graph.ttl, or None and why it cannot be used. What it
+    describes is checked first; its body (sources, segments) is read only if it is usable."""
     try:
         fh = io.BytesIO(index_path.read_bytes())
-        index = pickle.load(fh)  # what it describes; then its body (sources, segments)
-        if isinstance(index, dict) and index.get("format") == FORMAT and index.get("writer") == writer_version():
-            with gc_paused():  # tens of thousands of segments: collections would triple the time
-                index.update(pickle.load(fh))
+        index = pickle.load(fh)
     except FileNotFoundError:
         return None, "no index of the previous graph.ttl"
     except Exception:  # a damaged index is no index
         return None, "the index of the previous graph.ttl is unreadable"
     if not isinstance(index, dict) or index.get("format") != FORMAT or index.get("writer") != writer_version():
         return None, "the index was written by another version of the writer"
-    if not isinstance(index.get("segments"), list) or not isinstance(index.get("sources"), dict):
-        return None, "the index of the previous graph.ttl is unreadable"
     if index.get("head") != head:
         return None, "the prefixes changed"
     try:
@@ -341,6 +337,13 @@ def _read_index(index_path: Path, path: Path, head: str) -> tuple[dict | None, s
         return None, "no previous graph.ttl"
     if identity != index.get("file"):
         return None, "graph.ttl is not the file the index describes (edited or replaced)"
+    try:
+        with gc_paused():  # tens of thousands of segments: collections would triple the time
+            index.update(pickle.load(fh))
+    except Exception:
+        return None, "the index of the previous graph.ttl is unreadable"
+    if not isinstance(index.get("segments"), list) or not isinstance(index.get("sources"), dict):
+        return None, "the index of the previous graph.ttl is unreadable"
     return index, ""
 
 

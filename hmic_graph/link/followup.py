@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Evidence, FindingRef, FollowUp, Report, Span
+from ..model import Evidence, FindingRef, FollowUp, RecalledFinding, Report, Span
 from .tagging import Sentence, Taxonomy, _stem, load_taxonomy, split_sentences, tag_text
 
 CONFIG_FILE = Path(__file__).with_name("config.toml")
@@ -422,15 +422,25 @@ def earlier_report_id(force_id: str, year: int, title: str) -> str:
     return f"{force_id}-{year}-recalled-{slug(title, 40)}"
 
 
-def stated_followups(report: Report) -> list[FollowUp]:
-    out = []
+def recalled_refs(report: Report) -> list[tuple[RecalledFinding, FindingRef]]:
+    """Each finding a report recalls with its reference: the stub of the recalled inspection,
+    the kind, and its ordinal among that inspection's findings of the kind as this report
+    recalls them (the follow-ups and the graph's recalled findings both number them so)."""
     counters: Counter[tuple[str, str]] = Counter()
+    out = []
     for rf in report.recalled:
         stub = earlier_report_id(report.info.force_id, rf.earlier.year, rf.earlier.title)
         counters[(stub, rf.kind)] += 1
+        out.append((rf, FindingRef(stub, rf.kind, counters[(stub, rf.kind)])))
+    return out
+
+
+def stated_followups(report: Report) -> list[FollowUp]:
+    out = []
+    for rf, ref in recalled_refs(report):
         status = rf.status if rf.status in _STATUSES else "not-assessed"
         out.append(FollowUp(
-            finding=FindingRef(stub, rf.kind, counters[(stub, rf.kind)]),
+            finding=ref,
             later_report_id=report.info.report_id,
             status=status,  # type: ignore[arg-type]
             confidence=0.9 if rf.status_evidence else 0.6,

@@ -30,7 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from .. import vocab
-from ..link.followup import earlier_report_id
+from ..link.followup import recalled_refs
 from ..model import Evidence, FollowUp, Report
 from ..vocab import EARL, HMIC, OA, SCHEMA
 from . import new_graph
@@ -122,10 +122,8 @@ def _recalled(g: Graph, report: Report) -> dict[int, URIRef]:
     later = vocab.report(report.info.report_id)
     force = vocab.force(report.info.force_id)
     nodes: dict[int, URIRef] = {}
-    counters: dict[tuple[str, str], int] = {}
-    for rf in report.recalled:
-        stub_id = earlier_report_id(report.info.force_id, rf.earlier.year, rf.earlier.title)
-        stub = vocab.report(stub_id)
+    for rf, ref in recalled_refs(report):
+        stub = vocab.report(ref.report_id)
         g.add((stub, RDF.type, HMIC.RecalledInspection))
         g.add((stub, RDFS.label, en(f"{rf.earlier.title} (recalled in {report.info.report_id})")))
         g.add((stub, DCTERMS.title, Literal(rf.earlier.title)))
@@ -137,8 +135,7 @@ def _recalled(g: Graph, report: Report) -> dict[int, URIRef]:
             g.add((stub, SCHEMA.url, Literal(url, datatype=XSD.anyURI)))
         if rf.earlier.grade:
             g.add((stub, HMIC.recalledGrade, Literal(rf.earlier.grade)))
-        counters[(stub_id, rf.kind)] = counters.get((stub_id, rf.kind), 0) + 1
-        node = vocab.recalled_finding(stub_id, report.info.report_id, rf.kind, counters[(stub_id, rf.kind)])
+        node = vocab.recalled_finding(ref.report_id, report.info.report_id, ref.kind, ref.ordinal)
         g.add((node, RDF.type, HMIC.RecalledFinding))
         g.add((node, RDFS.label, en(f"{rf.kind.replace('-', ' ')} recalled from {rf.earlier.title}: {rf.text[:60]}")))
         g.add((node, HMIC.text, Literal(" ".join(rf.text.split()))))
