@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,8 +26,8 @@ from .model import HmicError
 from .resources import DATA
 from .serialize import atomic_write, ntriples_lines, turtle_from_ntriples
 from .sparql import load as sparql
+from .store import declared_datatypes, open_store, select, to_rdflib, with_declared_datatype
 from .store import graph_names as store_graph_names
-from .store import open_store, select, to_rdflib
 
 RDF_FORMATS = ("ttl", "nt", "jsonld", "trig")
 FORMATS = RDF_FORMATS + ("csv",)
@@ -73,17 +73,22 @@ def graph_names(store: ox.Store, graph: str | None = None) -> list[URIRef]:
     return [URIRef(g) for g in store_graph_names(store)]
 
 
-def named_graph(store: ox.Store, name: URIRef) -> Graph:
+def named_graph(store: ox.Store, name: URIRef, declared: Mapping[str, str] | None = None) -> Graph:
+    """One named graph as it was built: literals the store keeps as their base type
+    (positiveInteger as integer) get their declared datatype back."""
+    declared = declared_datatypes(store) if declared is None else declared
     g = Graph()
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
-        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate),
+               to_rdflib(with_declared_datatype(q.predicate, q.object, declared))))
     return g
 
 
 def union_graph(store: ox.Store, names: Iterable[URIRef]) -> Graph:
+    declared = declared_datatypes(store)
     g = Graph()
     for name in names:
-        g += named_graph(store, name)
+        g += named_graph(store, name, declared)
     return g
 
 
@@ -122,11 +127,11 @@ _BNODE_SUBJECT = re.compile(r"^_:([A-Za-z0-9]+) ")
 _BNODE_OBJECT = re.compile(r" _:([A-Za-z0-9]+) \.$")
 
 
-def graph_lines(store: ox.Store, name: URIRef, index: int) -> list[str]:
+def graph_lines(store: ox.Store, name: URIRef, index: int, declared: Mapping[str, str] | None = None) -> list[str]:
     """Sorted N-Triples of one named graph. Blank nodes get stable labels within the graph
     (canonicalised only where a graph has them) prefixed by the graph's position, so blank
     nodes of different graphs stay apart in a union or a TriG document."""
-    lines = ntriples_lines(named_graph(store, name))
+    lines = ntriples_lines(named_graph(store, name, declared))
     tag = f"g{index}x"
     out = []
     for line in lines:
@@ -148,8 +153,9 @@ def trig_text(store: ox.Store, names: list[URIRef]) -> str:
     prefixes = dict(vocab.PREFIXES)
     out = [f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()]
     out.append("")
+    declared = declared_datatypes(store)
     for i, name in enumerate(names):
-        body = _turtle_body(graph_lines(store, name, i), prefixes)
+        body = _turtle_body(graph_lines(store, name, i, declared), prefixes)
         out.append(f"<{name}> {{\n" + "\n".join("  " + line if line else line for line in body.split("\n")) + "\n}\n")
     return "\n".join(out)
 
@@ -161,7 +167,8 @@ def rdf_text(store: ox.Store, fmt: str, graph: str | None = None) -> str:
     if fmt == "jsonld":
         return jsonld_text(union_graph(store, names))
     # Each graph's lines once, merged: no whole-union blank-node canonicalisation needed.
-    lines = sorted({line for i, name in enumerate(names) for line in graph_lines(store, name, i)})
+    declared = declared_datatypes(store)
+    lines = sorted({line for i, name in enumerate(names) for line in graph_lines(store, name, i, declared)})
     if fmt == "ttl":
         return turtle_from_ntriples(lines, dict(vocab.PREFIXES))[0]
     if fmt == "nt":

@@ -28,7 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .model import HmicError
-from .store import open_store, store_path
+from .store import declared_datatypes, open_store, store_path, with_declared_datatype
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 30.0
@@ -194,12 +194,16 @@ def push(build_dir: Path, endpoint: str, graph_store: str | None = None) -> dict
     target = graph_store or default_graph_store(endpoint)
     store = open_store(build_dir)
     pushed: dict[str, int] = {}
+    declared = declared_datatypes(store)
     for name in sorted(g.value for g in store.named_graphs()):
         node = ox.NamedNode(name)
-        count = sum(1 for _ in store.quads_for_pattern(None, None, None, node))
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node)
-        put_graph(target, name, data or b"")
-        pushed[name] = count
+        # Each literal with the datatype it was built with (the store keeps a positiveInteger
+        # as an integer): the endpoint gets graph.ttl's triples.
+        triples = [ox.Triple(q.subject, q.predicate, with_declared_datatype(q.predicate, q.object, declared))
+                   for q in store.quads_for_pattern(None, None, None, node)]
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+        put_graph(target, name, data)
+        pushed[name] = len(triples)
     for name, count in pushed.items():
         remote = remote_count(endpoint, name)
         if remote != count:

@@ -397,6 +397,56 @@ def to_rdflib(term: object) -> Node | None:
     raise TypeError(f"unexpected term from the store: {term!r}")
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+# A derived XSD type → the type Oxigraph keeps its values as, and the values the derived type
+# allows (integers: inclusive bounds, None for no bound).
+_KEPT_AS: dict[str, tuple[str, tuple[int | None, int | None] | None]] = {
+    "positiveInteger": ("integer", (1, None)),
+    "nonNegativeInteger": ("integer", (0, None)),
+    "negativeInteger": ("integer", (None, -1)),
+    "nonPositiveInteger": ("integer", (None, 0)),
+    "long": ("integer", (-2**63, 2**63 - 1)),
+    "int": ("integer", (-2**31, 2**31 - 1)),
+    "short": ("integer", (-2**15, 2**15 - 1)),
+    "byte": ("integer", (-2**7, 2**7 - 1)),
+    "unsignedLong": ("integer", (0, 2**64 - 1)),
+    "unsignedInt": ("integer", (0, 2**32 - 1)),
+    "unsignedShort": ("integer", (0, 2**16 - 1)),
+    "unsignedByte": ("integer", (0, 2**8 - 1)),
+    "dateTimeStamp": ("dateTime", None),
+}
+
+
+def declared_datatypes(store: ox.Store) -> dict[str, str]:
+    """Property IRI → the derived datatype the store's ontology declares as its range, for
+    the datatypes Oxigraph keeps as their base type (sparql/declared-datatypes.rq)."""
+    from .sparql import load
+
+    declared: dict[str, str] = {}
+    for row in _run(store, load("declared-datatypes"), {"ontology": URIRef(str(vocab.GRAPH_ONTOLOGY))}):
+        declared.setdefault(row["property"].value, row["datatype"].value)
+    return declared
+
+
+def with_declared_datatype(predicate: ox.NamedNode, value: Term, declared: Mapping[str, str]) -> Term:
+    """``value`` with the datatype declared for ``predicate`` when the store gave it back as
+    that type's base type and the value fits it; otherwise ``value`` unchanged."""
+    wanted = declared.get(predicate.value)
+    if wanted is None or not isinstance(value, ox.Literal):
+        return value
+    base, bounds = _KEPT_AS[wanted[len(_XSD):]]
+    if value.datatype.value != _XSD + base:
+        return value
+    if bounds is not None:
+        low, high = bounds
+        number = int(value.value)
+        if (low is not None and number < low) or (high is not None and number > high):
+            return value
+    elif wanted.endswith("dateTimeStamp") and not re.search(r"(Z|[+-]\d\d:\d\d)$", value.value):
+        return value  # a dateTimeStamp must carry a time zone
+    return ox.Literal(value.value, datatype=ox.NamedNode(wanted))
+
+
 def values_clause(bindings: Mapping[str, object]) -> str:
     """A VALUES block binding each variable to one term.
 

@@ -6,7 +6,7 @@ import csv
 import json
 
 import pytest
-from rdflib import BNode, Graph, URIRef
+from rdflib import XSD, BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from hmic_graph import export as ex
@@ -139,3 +139,41 @@ def test_cli_export_writes_files_and_reports_errors_in_one_line(sample_build_dir
     bad = runner.invoke(app, ["export", "--format", "ttl", "--graph", "nowhere", "-o", str(tmp_path / "x.ttl"),
                               "--build", str(sample_build_dir)])
     assert bad.exit_code == 1 and "no such graph" in bad.output and "Traceback" not in bad.output
+
+
+def test_export_gives_the_triples_of_graph_ttl_with_their_datatypes(sample_build_dir, tmp_path):
+    """Oxigraph keeps an xsd:positiveInteger as an xsd:integer (and a decimal only in its
+    canonical form): the export restores the declared type, so an export holds graph.ttl's
+    triples exactly, and line numbers stay what the contract and the shapes say."""
+    out = tmp_path / "all.nt"
+    ex.export(sample_build_dir, "nt", out)
+    exported = set(ex.parse_back(out, "nt"))
+    built = set(Graph().parse(sample_build_dir / "graph.ttl", format="turtle"))
+    assert built - exported == set()
+    line_starts = {o.datatype for _, p, o in exported if p == vocab.HMIC.lineStart}
+    assert line_starts == {XSD.positiveInteger}
+
+
+def test_declared_datatype_is_restored_only_where_the_value_fits():
+    import pyoxigraph as ox
+
+    from hmic_graph.store import with_declared_datatype
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    declared = {"http://e/line": xsd + "positiveInteger", "http://e/count": xsd + "nonNegativeInteger",
+                "http://e/byte": xsd + "byte", "http://e/at": xsd + "dateTimeStamp"}
+
+    def restored(prop: str, value: str, datatype: str) -> str:
+        term = ox.Literal(value, datatype=ox.NamedNode(xsd + datatype))
+        return with_declared_datatype(ox.NamedNode(prop), term, declared).datatype.value[len(xsd):]
+
+    assert restored("http://e/line", "12", "integer") == "positiveInteger"
+    assert restored("http://e/line", "0", "integer") == "integer"  # not a positiveInteger: kept
+    assert restored("http://e/count", "0", "integer") == "nonNegativeInteger"
+    assert restored("http://e/byte", "300", "integer") == "integer"
+    assert restored("http://e/line", "12", "decimal") == "decimal"  # another type: kept
+    assert restored("http://e/other", "12", "integer") == "integer"  # nothing declared
+    assert restored("http://e/at", "2016-03-01T00:00:00Z", "dateTime") == "dateTimeStamp"
+    assert restored("http://e/at", "2016-03-01T00:00:00", "dateTime") == "dateTime"  # no time zone
+    node = ox.NamedNode("http://e/x")
+    assert with_declared_datatype(ox.NamedNode("http://e/line"), node, declared) == node

@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import pytest
+from rdflib import Graph
 
 from hmic_graph import serve
 from hmic_graph.model import HmicError
@@ -57,7 +58,7 @@ def test_endpoint_is_read_only(read_only_server):
     assert serve.sparql_select(read_only_server, "ASK { <urn:a> <urn:b> <urn:c> }") is False
 
 
-def test_push_uploads_every_named_graph_and_the_remote_answers(sample_build_dir, empty_server):
+def test_push_uploads_every_named_graph_and_the_remote_answers(sample_build_dir, empty_server, monkeypatch):
     pushed = serve.push(sample_build_dir, empty_server)
     local = open_store(sample_build_dir)
     assert sorted(pushed) == sorted(g.value for g in local.named_graphs())
@@ -65,7 +66,19 @@ def test_push_uploads_every_named_graph_and_the_remote_answers(sample_build_dir,
     assert serve.sparql_select(empty_server, ESSEX_RECOMMENDATIONS) == [{"n": "11"}]
     graphs = serve.sparql_select(empty_server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
     assert [r["g"] for r in graphs] == sorted(pushed)
+    sent: dict[str, bytes] = {}
+    real_put = serve.put_graph
+
+    def recording_put(target, graph, data):
+        sent[graph] = data
+        return real_put(target, graph, data)
+
+    monkeypatch.setattr(serve, "put_graph", recording_put)
     again = serve.push(sample_build_dir, empty_server)  # PUT replaces: pushing twice does not double
+    # What is sent is what was built: graph.ttl's triples with their datatypes (the store keeps
+    # a positiveInteger as an integer; push restores it).
+    sent_triples = set(Graph().parse(data=b"".join(sent.values()).decode("utf-8"), format="nt"))
+    assert set(Graph().parse(sample_build_dir / "graph.ttl", format="turtle")) - sent_triples == set()
     assert again == pushed
     assert serve.remote_count(empty_server, SAMPLE_REPORT_IRIS[1].replace("/report/", "/graph/report/")) == \
         pushed[SAMPLE_REPORT_IRIS[1].replace("/report/", "/graph/report/")]

@@ -95,7 +95,9 @@ def _common(g: Graph, node: URIRef, fu: FollowUp, later: URIRef, force: URIRef |
     g.add((node, HMIC.inReport, later))
     g.add((node, HMIC.assessedIn, later))
     g.add((node, HMIC.followUpStatus, vocab.FOLLOW_UP_STATUS[fu.status]))
-    g.add((node, HMIC.confidence, Literal(Decimal(f"{fu.confidence:.2f}"), datatype=XSD.decimal)))
+    # The canonical form ("0.9", not "0.90"): the store keeps a decimal only in that form, and
+    # graph.ttl, export and the store must hold the same literal.
+    g.add((node, HMIC.confidence, Literal(f"{Decimal(f'{fu.confidence:.2f}').normalize():f}", datatype=XSD.decimal)))
     if force is not None:
         g.add((node, EARL.subject, force))
     for signal in sorted(set(fu.signals)):

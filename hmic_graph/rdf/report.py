@@ -358,7 +358,7 @@ class _ReportWriter:
 
     def fact(self, f: ContextFact, node: URIRef) -> None:
         g = self.g
-        value = Decimal(repr(float(f.value))).normalize()
+        value = Decimal(repr(float(f.value))).normalize() or Decimal(0)  # canonical: no "-0", no trailing zeros
         shown = f"{value:f}" + (f" {f.unit}" if f.unit else "")
         g.add((node, RDF.type, HMIC.ContextFact))
         g.add((node, RDFS.label, en(f"{f.label}: {shown} ({self.rid})")))
