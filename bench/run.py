@@ -18,7 +18,8 @@ bench/corpus/N (bench/generate.py) when missing, then:
   validate   pipeline.build with SHACL validation (reports read back from the cache); the
              build's 'validate' stage, force by force              (N <= --validate-max)
   queries    follow-up query (queries/followup.rq, the force with most reports): median of
-             --runs on the build's Oxigraph store; the same on rdflib's in-memory SPARQL
+             --runs on the build's Oxigraph store, as built and after the rebuilds updated
+             it in place; the same on rdflib's in-memory SPARQL
              over graph.ttl plus the ontology files                         (N <= --full-max)
 
 Results go to bench/RESULTS.md (its hand-written notes below '<!-- notes -->' are kept) and
@@ -95,6 +96,26 @@ def run_size(n: int, workers: int, runs: int, full_max: int, validate_max: int) 
     out["followups"] = len(result.followups)
     out["peak_mb_build"] = peak_mb()
 
+    # Follow-up query on the force with the most reports, as the build left the store...
+    force = Counter(r.info.force_id for r in result.reports).most_common(1)[0][0]
+    query = get_query("followup")
+    # Bound once here: the same text runs on both engines, and binding is not what is timed.
+    bindings = bindings_for(query, {"force": force})
+    sparql = bind(query.sparql, bindings)
+
+    def median_ms(run) -> tuple[float, int]:
+        n_rows = len(run())  # warm-up
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            run()
+            samples.append(time.perf_counter() - start)
+        return round(1000 * statistics.median(samples), 1), n_rows
+
+    store: ox.Store = open_store(work)
+    fresh_ms, _ = median_ms(partial(select, store, sparql))
+    del store
+
     # Incremental rebuild: one report edited, the whole build again into the same directory.
     edited = files[len(files) // 2]
     original = edited.read_text(encoding="utf-8")
@@ -116,31 +137,18 @@ def run_size(n: int, workers: int, runs: int, full_max: int, validate_max: int) 
         out["conforms"] = checked.conforms
         out["peak_mb_validate"] = peak_mb()
 
-    # Follow-up query on the force with the most reports.
-    force = Counter(r.info.force_id for r in result.reports).most_common(1)[0][0]
-    query = get_query("followup")
-    # Bound once here: the same text runs on both engines, and binding is not what is timed.
-    bindings = bindings_for(query, {"force": force})
-    sparql = bind(query.sparql, bindings)
+    # ... and after the rebuilds above updated it in place (the edit, then its undoing by the
+    # validating build): each update leaves small files over every index that later queries
+    # read through until a compaction (bench/RESULTS.md).
     core = bind(parse_query((BENCH / "followup-core.rq").read_text(encoding="utf-8"), "followup-core").sparql,
                 bindings)
-
-    def median_ms(run) -> tuple[float, int]:
-        n_rows = len(run())  # warm-up
-        samples = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            run()
-            samples.append(time.perf_counter() - start)
-        return round(1000 * statistics.median(samples), 1), n_rows
-
-    store: ox.Store = open_store(work)
+    store = open_store(work)
     ox_ms, ox_rows = median_ms(partial(select, store, sparql))
     core_ms, core_rows = median_ms(partial(select, store, core))
     # The compact question, one row per finding: its latest assessment.
     latest = bind(get_query("followup-latest").sparql, bindings_for(get_query("followup-latest"), {"force": force}))
     latest_ms, latest_rows = median_ms(partial(select, store, latest))
-    out["query"] = {"force": force, "rows": ox_rows, "oxigraph_ms": ox_ms,
+    out["query"] = {"force": force, "rows": ox_rows, "oxigraph_ms": ox_ms, "fresh_oxigraph_ms": fresh_ms,
                     "core_rows": core_rows, "core_oxigraph_ms": core_ms,
                     "latest_rows": latest_rows, "latest_oxigraph_ms": latest_ms}
     del store
@@ -201,10 +209,14 @@ def targets_table(results: list[dict]) -> str:
         rows.append(f"| 1,000 reports built (pipeline.build, no validation) < 120 s | {build:.1f} s | "
                     f"{verdict(build < 120)} |")
         rows.append(f"| peak memory < 2 GB | {_peak(big):.0f} MB (largest process) | {verdict(_peak(big) < 2048)} |")
-        rows.append(f"| follow-up query over 1,000 reports < 100 ms | followup.rq {q} ms for "
-                    f"{big['query']['rows']} rows (median of runs); followup-latest.rq "
-                    f"{big['query'].get('latest_oxigraph_ms')} ms for {big['query'].get('latest_rows')} rows "
-                    f"| {verdict(q < 100)} |")
+        fresh = big["query"].get("fresh_oxigraph_ms")
+        rows.append(f"| follow-up query over 1,000 reports < 100 ms | followup.rq for "
+                    f"{big['query']['rows']} rows (median of runs): {fresh if fresh is not None else 'not measured'}"
+                    f" ms on the store as built, {q} ms after the two rebuilds updated it in place; "
+                    f"followup-latest.rq {big['query'].get('latest_oxigraph_ms')} ms for "
+                    f"{big['query'].get('latest_rows')} rows (after) "
+                    f"| {verdict(fresh < 100 if fresh is not None else None)} as built, {verdict(q < 100)} after "
+                    f"the updates |")
         rows.append(f"| incremental rebuild after one report changes < 5 s | {rebuild} s, whole build "
                     f"({big.get('rebuild_processed')} report processed, {big.get('rebuild_relinked')} force "
                     f"re-linked) | {verdict(rebuild < 5)} |")
@@ -225,7 +237,7 @@ STAGES = ["extract", "link", "graph.ttl", "store", "validate"]
 def render(results: list[dict], workers: int, runs: int, full_max: int) -> str:
     rows = []
     head = ("| reports | triples | follow-ups | " + " | ".join(STAGES) + " | build | rebuild (1 edited)"
-            " | peak MB parent / worker | followup.rq Oxigraph ms | followup.rq rdflib ms"
+            " | peak MB parent / worker | followup.rq Oxigraph ms (as built / after rebuilds) | followup.rq rdflib ms"
             " | core query Oxigraph ms | core rdflib ms | rdflib / Oxigraph |")
     rows.append(head)
     rows.append("|" + "---|" * (head.count("|") - 1))
@@ -236,7 +248,7 @@ def render(results: list[dict], workers: int, runs: int, full_max: int) -> str:
             + " | ".join(f"{r['stages'][s]:.1f}" if s in r["stages"] else "not run" for s in STAGES)
             + f" | {r['build_seconds']:.1f} s | {r['rebuild_seconds']:.1f} s"
             + f" | {r['peak_mb']['parent']:.0f} / {r['peak_mb']['largest_worker']:.0f}"
-            + f" | {q['oxigraph_ms']} ({q['rows']} rows)"
+            + f" | {q.get('fresh_oxigraph_ms', '–')} / {q['oxigraph_ms']} ({q['rows']} rows)"
             + f" | {q.get('rdflib_ms', 'fails: ' + q['rdflib_error'].split(':')[0] if 'rdflib_error' in q else 'not run')}"
             + f" | {q.get('core_oxigraph_ms')} ({q.get('core_rows')} rows) | {q.get('core_rdflib_ms', 'not run')}"
             + f" | {q.get('core_rdflib_over_oxigraph', '–')} |")
@@ -269,7 +281,8 @@ quads, then one compaction), and its swap). `rebuild`: one report edited,
 the whole build again into the same directory. `validate`: the SHACL stage of a build with
 validation (reports read back from the cache, force by force; peak memory of that build in
 bench/out/results-N.json, `peak_mb_validate`). Follow-up query: `queries/followup.rq` for the force
-with the most reports, median of {runs} runs on the build's Oxigraph store (and
+with the most reports, median of {runs} runs on the build's Oxigraph store, as built and
+after the rebuild and the validating build updated it in place (and
 `queries/followup-latest.rq`, one row per finding, in the targets table); rdflib's in-memory
 SPARQL on graph.ttl plus the ontology files (up to {full_max} reports).
 
