@@ -272,9 +272,9 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     # GIL), and swapped in only once graph.ttl is in place: a failure of either leaves the
     # previous graph.ttl and store. With a cache, an index of graph.ttl is kept in it, and the
     # next build copies the parts of graph.ttl whose reports and links did not change
-    # (turtle_index); the store then replaces only the changed reports' graphs and the
+    # (turtle_index); the store then updates only the changed reports' graphs and the
     # re-linked forces' links graphs (one per force: the links of 1,000 reports are over a
-    # million quads, too many to remove and load again for one edit).
+    # million quads, too many to remove and load again for one edit), each by its difference.
     keys = {e.info.report_id: e.key() for e in built}
     link_keys = {force.force_id: force.key() for force in linked}
     result.graph_path = out_dir / GRAPH_FILE
