@@ -32,6 +32,7 @@ from rdflib.term import Node
 from . import vocab
 from .model import HmicError
 from .serialize import atomic_write, default_mode, ntriples_lines
+from .sparql import load as sparql
 
 STORE_DIRNAME = "store"
 STATE_FILE = "store-state.json"  # which version of each report graph the store holds
@@ -186,7 +187,8 @@ def _load_graphs(store: ox.Store, graphs: Iterable[tuple[URIRef, GraphSource]]) 
 def _update_graph(store: ox.Store, name: URIRef, graph: GraphSource) -> bool:
     """Make the named graph hold exactly ``graph``'s triples by removing the quads it no longer
     has and adding the new ones. False, with the graph emptied, when ``graph`` has blank
-    nodes (they cannot be matched between two loads): the caller loads it afresh."""
+    nodes (they cannot be matched between two loads) or differs in more than half of its
+    triples: the caller loads it afresh."""
     node = ox.NamedNode(str(name))
     new = _stored_lines(graph)
     if new is None:
@@ -195,6 +197,11 @@ def _update_graph(store: ox.Store, name: URIRef, graph: GraphSource) -> bool:
     old = set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node).split(b"\n"))
     old.discard(b"")
     removed, added = sorted(old - new), sorted(new - old)
+    if len(removed) > len(old) // 2:
+        # Mostly new (a changed IRI scheme, say): one quad per transaction would be slower
+        # than clearing the graph and bulk-loading it.
+        store.remove_graph(node)
+        return False
     for triple in (ox.parse(b"\n".join(removed), format=ox.RdfFormat.N_TRIPLES) if removed else ()):
         store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, node))
     if added:
@@ -420,10 +427,8 @@ _KEPT_AS: dict[str, tuple[str, tuple[int | None, int | None] | None]] = {
 def declared_datatypes(store: ox.Store) -> dict[str, str]:
     """Property IRI → the derived datatype the store's ontology declares as its range, for
     the datatypes Oxigraph keeps as their base type (sparql/declared-datatypes.rq)."""
-    from .sparql import load
-
     declared: dict[str, str] = {}
-    for row in _run(store, load("declared-datatypes"), {"ontology": URIRef(str(vocab.GRAPH_ONTOLOGY))}):
+    for row in _run(store, sparql("declared-datatypes"), {"ontology": URIRef(str(vocab.GRAPH_ONTOLOGY))}):
         declared.setdefault(row["property"].value, row["datatype"].value)
     return declared
 
@@ -439,7 +444,10 @@ def with_declared_datatype(predicate: ox.NamedNode, value: Term, declared: Mappi
         return value
     if bounds is not None:
         low, high = bounds
-        number = int(value.value)
+        try:
+            number = int(value.value)
+        except ValueError:  # an ill-typed literal, kept as written
+            return value
         if (low is not None and number < low) or (high is not None and number > high):
             return value
     elif wanted.endswith("dateTimeStamp") and not re.search(r"(Z|[+-]\d\d:\d\d)$", value.value):

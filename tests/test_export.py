@@ -171,6 +171,7 @@ def test_declared_datatype_is_restored_only_where_the_value_fits():
     assert restored("http://e/line", "0", "integer") == "integer"  # not a positiveInteger: kept
     assert restored("http://e/count", "0", "integer") == "nonNegativeInteger"
     assert restored("http://e/byte", "300", "integer") == "integer"
+    assert restored("http://e/line", "twelve", "integer") == "integer"  # ill-typed: kept as written
     assert restored("http://e/line", "12", "decimal") == "decimal"  # another type: kept
     assert restored("http://e/other", "12", "integer") == "integer"  # nothing declared
     assert restored("http://e/at", "2016-03-01T00:00:00Z", "dateTime") == "dateTimeStamp"
