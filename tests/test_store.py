@@ -258,7 +258,7 @@ def test_changed_graphs_are_updated_by_their_difference(tmp_path, monkeypatch):
     links = [f"<http://e/f/{i}> <http://e/p> <http://e/f/{i + 1}> ." for i in range(5)]
     churn = [f'<http://e/c> <http://e/p> "{i}" .' for i in range(4)]
     first = {"essex-police-2007-10": essex, "kent-police-2007-10": kent, "odd-2020-01": odd, "blank-2020-01": blank,
-             "churn-2020-01": churn}
+             "churn-2020-01": churn, "unblank-2020-01": blank + churn}
     keys = {rid: "1" for rid in first}
     load_build(tmp_path / "b", first, {"f": links}, ontology_files(), keys, {"f": "1"})
 
@@ -266,7 +266,8 @@ def test_changed_graphs_are_updated_by_their_difference(tmp_path, monkeypatch):
     second = {"essex-police-2007-10": edited, "odd-2020-01": odd[:-1] + ['<http://e/s> <http://e/p> "new" .'],
               "blank-2020-01": blank + ['_:y <http://e/p> "two" .'],
               "new-2021-01": ['<http://e/n> <http://e/p> "n" .'],
-              "churn-2020-01": churn[:1] + [f'<http://e/c> <http://e/p> "new {i}" .' for i in range(3)]}
+              "churn-2020-01": churn[:1] + [f'<http://e/c> <http://e/p> "new {i}" .' for i in range(3)],
+              "unblank-2020-01": churn}  # its blank nodes gone: the old ones must go too
     second_links = links[1:] + ["<http://e/f/9> <http://e/p> <http://e/f/10> ."]
     changes = {"removed": 0, "added": 0, "graphs_removed": []}
     real_store = ox.Store
@@ -296,7 +297,7 @@ def test_changed_graphs_are_updated_by_their_difference(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module.ox, "Store", CountingStore)
     load_build(tmp_path / "b", second, {"f": second_links}, ontology_files(),
                {"essex-police-2007-10": "2", "odd-2020-01": "2", "blank-2020-01": "2", "new-2021-01": "1",
-                "churn-2020-01": "2"},
+                "churn-2020-01": "2", "unblank-2020-01": "2"},
                {"f": "2"})
     monkeypatch.undo()
     load_build(tmp_path / "fresh", second, {"f": second_links}, ontology_files())
@@ -309,6 +310,8 @@ def test_changed_graphs_are_updated_by_their_difference(tmp_path, monkeypatch):
     # removed and added back.
     assert changes["removed"] == renamed + 2 + 1 + 1
     assert changes["added"] == renamed + 1 + 1
-    # Replaced whole: the graph with blank nodes, the one three quarters new, the one gone.
+    # Replaced whole: the graphs with blank nodes before or after, the one three quarters new,
+    # the one gone.
     assert sorted(changes["graphs_removed"]) == sorted(
-        [str(vocab.report_graph_name(rid)) for rid in ("blank-2020-01", "churn-2020-01", "kent-police-2007-10")])
+        [str(vocab.report_graph_name(rid))
+         for rid in ("blank-2020-01", "churn-2020-01", "kent-police-2007-10", "unblank-2020-01")])
