@@ -196,7 +196,7 @@ def _update_graph(store: ox.Store, name: URIRef, graph: GraphSource) -> bool:
         return False
     old = set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node).split(b"\n"))
     old.discard(b"")
-    removed, added = sorted(old - new), sorted(new - old)
+    removed, added = old - new, new - old
     if len(removed) > len(old) // 2 or any(b"_:" in line for line in removed):
         # Mostly new (a changed IRI scheme, say): one quad per transaction would be slower
         # than clearing the graph and bulk-loading it. Blank nodes in the old graph: removing
@@ -329,19 +329,16 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             # bulk load's files over every index, which slowed every force's follow-up query
             # by 50-80 % until a full compaction (~12 s at 1,000 reports); by difference, ~20 %
             # (bench/RESULTS.md).
-            changed = [(vocab.report_graph_name(rid), report_graphs[rid]) for rid in sorted(report_graphs)
-                       if rid in old_keys and old_keys[rid] != keys[rid]]
-            changed += [(vocab.links_graph_name(f), links[f]) for f in sorted(links)
-                        if f in old_links and old_links[f] != link_keys[f]]
-            replaced = {str(name) for name, graph in changed if not _update_graph(store, name, graph)}
+            reload = {rid for rid in sorted(report_graphs) if rid in old_keys and old_keys[rid] != keys[rid]
+                      and not _update_graph(store, vocab.report_graph_name(rid), report_graphs[rid])}
+            relink = {f for f in sorted(links) if f in old_links and old_links[f] != link_keys[f]
+                      and not _update_graph(store, vocab.links_graph_name(f), links[f])}
             for rid in sorted(rid for rid, key in old_keys.items() if keys.get(rid) is None):
                 store.remove_graph(ox.NamedNode(str(vocab.report_graph_name(rid))))
             for force in sorted(f for f, key in old_links.items() if link_keys.get(f) is None):
                 store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
-            todo = sorted(rid for rid in report_graphs if rid not in old_keys
-                          or str(vocab.report_graph_name(rid)) in replaced)
-            todo_links = sorted(f for f in links if f not in old_links
-                                or str(vocab.links_graph_name(f)) in replaced)
+            todo = sorted(rid for rid in report_graphs if rid not in old_keys or rid in reload)
+            todo_links = sorted(f for f in links if f not in old_links or f in relink)
         else:
             store = ox.Store(str(work))
             todo, todo_links = sorted(report_graphs), sorted(links)
@@ -430,7 +427,8 @@ def declared_datatypes(store: ox.Store) -> dict[str, str]:
     the datatypes Oxigraph keeps as their base type (sparql/declared-datatypes.rq)."""
     declared: dict[str, str] = {}
     for row in _run(store, sparql("declared-datatypes"), {"ontology": URIRef(str(vocab.GRAPH_ONTOLOGY))}):
-        declared.setdefault(row["property"].value, row["datatype"].value)
+        if row["datatype"].value[len(_XSD):] in _KEPT_AS:
+            declared.setdefault(row["property"].value, row["datatype"].value)
     return declared
 
 

@@ -34,7 +34,7 @@ from ..link.followup import recalled_refs
 from ..model import Evidence, FollowUp, Report
 from ..vocab import EARL, HMIC, OA, SCHEMA
 from . import new_graph
-from .report import add_lines, en
+from .report import add_lines, decimal_literal, en
 
 STATUS_LABEL = {"addressed": "addressed", "partly-addressed": "partly addressed",
                 "recurring": "recurring", "not-assessed": "not assessed"}
@@ -95,9 +95,7 @@ def _common(g: Graph, node: URIRef, fu: FollowUp, later: URIRef, force: URIRef |
     g.add((node, HMIC.inReport, later))
     g.add((node, HMIC.assessedIn, later))
     g.add((node, HMIC.followUpStatus, vocab.FOLLOW_UP_STATUS[fu.status]))
-    # The canonical form ("0.9", not "0.90"): the store keeps a decimal only in that form, and
-    # graph.ttl, export and the store must hold the same literal.
-    g.add((node, HMIC.confidence, Literal(f"{Decimal(f'{fu.confidence:.2f}').normalize():f}", datatype=XSD.decimal)))
+    g.add((node, HMIC.confidence, decimal_literal(Decimal(f"{fu.confidence:.2f}"))))
     if force is not None:
         g.add((node, EARL.subject, force))
     for signal in sorted(set(fu.signals)):

@@ -41,6 +41,12 @@ def en(text: str) -> Literal:
     return Literal(text, lang="en")
 
 
+def decimal_literal(value: Decimal) -> Literal:
+    """An xsd:decimal in canonical form ("0.9", "12"; never "0.90" or "-0"): the form Oxigraph
+    keeps, so graph.ttl, the store and an export hold the same literal."""
+    return Literal(f"{value.normalize() or Decimal(0):f}", datatype=XSD.decimal)
+
+
 @lru_cache(maxsize=65536)
 def positive_integer(n: int) -> Literal:
     """Line and page numbers recur on every node: one Literal per number, not per use."""
@@ -358,13 +364,13 @@ class _ReportWriter:
 
     def fact(self, f: ContextFact, node: URIRef) -> None:
         g = self.g
-        value = Decimal(repr(float(f.value))).normalize() or Decimal(0)  # canonical: no "-0", no trailing zeros
+        value = Decimal(repr(float(f.value))).normalize()
         shown = f"{value:f}" + (f" {f.unit}" if f.unit else "")
         g.add((node, RDF.type, HMIC.ContextFact))
         g.add((node, RDFS.label, en(f"{f.label}: {shown} ({self.rid})")))
         g.add((node, HMIC.inReport, self.node))
         g.add((node, HMIC.factLabel, Literal(f.label)))
-        g.add((node, HMIC.factValue, Literal(f"{value:f}", datatype=XSD.decimal)))
+        g.add((node, HMIC.factValue, decimal_literal(value)))
         if f.unit:
             g.add((node, HMIC.unit, Literal(f.unit)))
         g.add((node, HMIC.text, Literal(" ".join(f.text.split()))))
