@@ -17,6 +17,10 @@ from hmic_graph.vocab import EARL, HMIC
 from tests.conftest import hand_built_report
 
 UNION_QUERY = Path(__file__).parent / "data" / "followup" / "followup-union.rq"
+PORTABLE_QUERY = Path(__file__).parents[1] / "queries" / "portable" / "followup.rq"
+# followup-latest.rq as it was before it read the links graph by scans (one index lookup per
+# property and row): the rows must not have changed.
+LATEST_JOIN_QUERY = Path(__file__).parent / "data" / "followup" / "followup-latest-join.rq"
 
 
 def _three_inspections():
@@ -106,6 +110,20 @@ def test_followup_rows_unchanged_from_the_union_query(sample_store, force):
         assert len(after) == 25
 
 
+@pytest.mark.parametrize("force", ["essex-police", "cheshire-constabulary", "hertfordshire-constabulary",
+                                   "no-such-police"])
+def test_followup_gives_the_rows_of_the_portable_query_in_its_order(sample_store, three_store, force):
+    """queries/followup.rq (LATERAL, scans of the links graph) and queries/portable/followup.rq
+    (plain SPARQL 1.1) are one query written for two kinds of engine: same rows, same order."""
+    portable = parse_query(PORTABLE_QUERY.read_text(encoding="utf-8"), "followup-portable")
+    for store in (sample_store, three_store):
+        expected = select(store, portable.sparql, bindings_for(portable, {"force": force}))
+        _, rows = run_named(store, "followup", {"force": force})
+        assert rows == expected
+    if force == "essex-police":
+        assert len(rows) == 2 and len(expected) == 2  # the three inspections' store
+
+
 def test_followup_latest_on_the_samples(sample_store):
     _, rows = run_named(sample_store, "followup-latest", {"force": "essex-police"})
     rows = [{k: (str(v) if v is not None else None) for k, v in r.items()} for r in rows]
@@ -116,6 +134,15 @@ def test_followup_latest_on_the_samples(sample_store):
     assert "[finding] line 778" in rec11["evidence"] and "line 607" in rec11["evidence"]
     recalled = [r for r in rows if r["stated"] == "true"]
     assert {r["kind"] for r in recalled} >= {"area for improvement (recalled)", "cause of concern (recalled)"}
+
+
+@pytest.mark.parametrize("force", ["essex-police", "cheshire-constabulary", "no-such-police"])
+def test_followup_latest_gives_the_rows_of_the_plain_join(sample_store, three_store, force):
+    join = parse_query(LATEST_JOIN_QUERY.read_text(encoding="utf-8"), "followup-latest-join")
+    for store in (sample_store, three_store):
+        expected = select(store, join.sparql, bindings_for(join, {"force": force}))
+        _, rows = run_named(store, "followup-latest", {"force": force})
+        assert rows == expected
 
 
 def test_evidence_and_signal_summaries_are_the_items_joined_in_order():
