@@ -57,6 +57,13 @@ def peak_mb() -> dict[str, float]:
     return {"parent": round(own, 1), "largest_worker": round(children, 1)}
 
 
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process and of its finished children (the
+    build's worker processes, reaped when their pool closes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(fn, *args, **kw):
     start = time.perf_counter()
     value = fn(*args, **kw)
@@ -87,8 +94,12 @@ def run_size(n: int, workers: int, runs: int, full_max: int, validate_max: int) 
     stages = out["stages"]
     work = Path(tempfile.mkdtemp(prefix=f"hmic-bench-{n}-", dir=BENCH / "out"))
 
-    # The real build, from scratch (empty cache), without validation: its own stage timings.
+    # The real build, from scratch (empty cache), without validation: its own stage timings,
+    # where the parallel stages' time went (BuildResult.breakdown) and the CPU it took.
+    cpu_before = cpu_seconds()
     result, seconds = timed(build, files, work, validate=False, workers=workers)
+    out["build_cpu_seconds"] = round(cpu_seconds() - cpu_before, 1)
+    out["breakdown"] = result.breakdown
     stages.update(result.timings)
     out["build_seconds"] = seconds
     out["built"] = len(result.reports)
@@ -239,6 +250,29 @@ def targets_table(results: list[dict]) -> str:
 
 
 STAGES = ["extract", "link", "graph.ttl", "store", "validate"]
+PARTS = {"extract": ["ingest", "extract", "tag", "rdf", "cache"], "link": ["assess", "rdf", "cache"],
+         "store": ["load", "compact"]}
+
+
+def breakdown_table(results: list[dict], workers: int) -> str:
+    """Where a build from scratch spends its time: CPU seconds of the parallel stages' parts
+    (summed over the workers), the store thread's wall seconds, the CPU of the whole build."""
+    head = ("| reports | build wall s | build CPU s (of wall × cores) | "
+            + " | ".join(f"{stage}: {part} (CPU s)" for stage in ("extract", "link") for part in PARTS[stage])
+            + " | graph.ttl (wall s) | store: load / compact (wall s, alongside graph.ttl) |")
+    rows = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in sorted(results, key=lambda r: r["reports"]):
+        parts = r.get("breakdown")
+        if not parts or "build_cpu_seconds" not in r:
+            continue
+        store = parts.get("store", {})
+        rows.append(
+            f"| {r['reports']} | {r['build_seconds']:.1f} | {r['build_cpu_seconds']:.1f} "
+            f"({r['build_cpu_seconds'] / max(r['build_seconds'] * workers, 0.001):.0%}) | "
+            + " | ".join(f"{parts.get(stage, {}).get(part, 0):.1f}" for stage in ("extract", "link")
+                         for part in PARTS[stage])
+            + f" | {r['stages'].get('graph.ttl', 0):.1f} | {store.get('load', 0):.1f} / {store.get('compact', 0):.1f} |")
+    return "\n".join(rows) if len(rows) > 2 else "(not measured in these results)"
 
 
 def render(results: list[dict], workers: int, runs: int, full_max: int) -> str:
@@ -299,6 +333,15 @@ has no LATERAL) on the store after the updates and on rdflib's in-memory SPARQL 
 graph.ttl plus the ontology files (up to {full_max} reports); likewise `bench/followup-core.rq`.
 
 {render(results, workers, runs, full_max)}
+
+**Where a build from scratch spends its time.** CPU seconds of each part of the per-report
+work (`extract`: reading the file, extraction, issue tags, the report's triples, packing the
+cache entry) and of the per-force linking (`link`: the assessments, the links' triples, the
+cache), summed over the {workers} worker processes; the CPU of the whole build (every process)
+against what {workers} cores give in its wall time; graph.ttl's wall time and the store
+thread's, which run alongside each other (`BuildResult.breakdown`).
+
+{breakdown_table(results, workers)}
 
 ## Targets
 

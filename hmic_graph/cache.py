@@ -26,6 +26,7 @@ import re
 import struct
 import sys
 import tempfile
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -49,6 +50,26 @@ _CODE_PARTS = ("ingest", "layouts", "extract", "link", "rdf")
 _CODE_FILES = ("model.py", "resources.py", "vocab.py", "serialize.py", "cache.py")
 _VERSION_NAME = re.compile(r"[0-9a-f]{16}")  # code_version()'s form
 _ZLIB_LEVEL = 1  # entries are read far more often than written; level 1 is 5x faster than 6
+
+CpuSeconds = dict[str, float]  # CPU seconds of a process's work by part (see add_cpu)
+
+
+@contextmanager
+def cpu_of(seconds: CpuSeconds, part: str) -> Iterator[None]:
+    """Add the process's CPU time spent in the block to ``seconds[part]``. Per part, because
+    the per-report work runs in parallel: wall time of a part means nothing there, CPU time
+    summed over reports says where the cores went (bench/run.py reports it)."""
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        seconds[part] = seconds.get(part, 0.0) + time.process_time() - start
+
+
+def add_cpu(total: CpuSeconds, seconds: CpuSeconds) -> CpuSeconds:
+    for part, spent in seconds.items():
+        total[part] = total.get(part, 0.0) + spent
+    return total
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +151,9 @@ class Extracted:
     report_blob: Blob | None = field(default=None, repr=False)  # pack(tagged Report), for linking
     ntriples_blob: Blob | None = field(default=None, repr=False)  # pack_lines(its N-Triples)
     ntriples_key: str | None = None  # sha256 of the packed N-Triples (None: not computed yet)
+    # CPU seconds this build spent on the file by part (ingest, extract, tag, rdf, cache);
+    # empty when it was read from the cache. Not stored in the entry.
+    seconds: CpuSeconds = field(default_factory=dict, repr=False)
 
     @property
     def report(self) -> Report | None:
@@ -273,21 +297,27 @@ def _process(path: Path, sha256: str, max_bytes: int, include_contacts: bool) ->
     from .rdf import report_triples
     from .serialize import ntriples_lines, sorted_by_subject
 
-    source = str(path)
+    source, seconds = str(path), {}
     try:
-        report = extract_report(read_document(path, max_bytes=max_bytes))
+        with cpu_of(seconds, "ingest"):
+            document = read_document(path, max_bytes=max_bytes)
+        with cpu_of(seconds, "extract"):
+            report = extract_report(document)
     except HmicError as exc:
-        return Extracted(source, sha256, exc.problem)
-    [report] = tag_reports([report])
-    done = Extracted(source, sha256, info=report.info, counts=report_counts(report))
+        return Extracted(source, sha256, exc.problem, seconds=seconds)
+    with cpu_of(seconds, "tag"):
+        [report] = tag_reports([report])
+    done = Extracted(source, sha256, info=report.info, counts=report_counts(report), seconds=seconds)
     try:
-        # Sorted, then grouped by subject in graph.ttl's order (the merge reads them so): the
-        # same bytes whichever process made them, so an unchanged report keeps its key.
-        lines = sorted_by_subject(ntriples_lines(report_triples(report, include_contacts=include_contacts)))
+        with cpu_of(seconds, "rdf"):
+            # Sorted, then grouped by subject in graph.ttl's order (the merge reads them so): the
+            # same bytes whichever process made them, so an unchanged report keeps its key.
+            lines = sorted_by_subject(ntriples_lines(report_triples(report, include_contacts=include_contacts)))
     except HmicError as exc:  # records that cannot become a sound graph: this report only
         done.rdf_problem = exc.problem
         return done
-    done.report_blob, done.ntriples_blob = pack(report), pack_lines(lines)
+    with cpu_of(seconds, "cache"):
+        done.report_blob, done.ntriples_blob = pack(report), pack_lines(lines)
     return done
 
 
@@ -316,15 +346,16 @@ def extract_one(path: Path, sha256: str, max_bytes: int, cache_dir: Path | None,
         done = _process(path, sha256, max_bytes, include_contacts)
     except Exception as exc:  # a stage's bug must not sink the other files of the build
         return Extracted(source, sha256, f"internal error: {type(exc).__name__}: {exc}")
-    if done.ntriples_blob is not None:
-        done.key()
-    if entry is not None:
-        # What goes back to the parent is the entry's head and where its parts are: the
-        # parts are read from the file by whichever process needs them.
-        stored = _write_entry(entry, {name: getattr(done, name) for name in _ENTRY_FIELDS},
-                              {name: getattr(done, name) for name in _ENTRY_PARTS if getattr(done, name) is not None})
-        for name, blob in stored.items():
-            setattr(done, name, blob)
+    with cpu_of(done.seconds, "cache"):
+        if done.ntriples_blob is not None:
+            done.key()
+        if entry is not None:
+            # What goes back to the parent is the entry's head and where its parts are: the
+            # parts are read from the file by whichever process needs them.
+            stored = _write_entry(entry, {name: getattr(done, name) for name in _ENTRY_FIELDS},
+                                  {name: getattr(done, name) for name in _ENTRY_PARTS if getattr(done, name) is not None})
+            for name, blob in stored.items():
+                setattr(done, name, blob)
     return done
 
 
@@ -377,9 +408,12 @@ class ForceLinks:
     memory or in the force's cache entry, read when asked for)."""
 
     def __init__(self, force_id: str, followups: list[FollowUp] | StoredBlob, ntriples_blob: Blob,
-                 from_cache: bool = False, key: str | None = None):
+                 from_cache: bool = False, key: str | None = None, seconds: CpuSeconds | None = None):
         self.force_id, self.from_cache = force_id, from_cache
         self._followups, self.ntriples_blob, self._key = followups, ntriples_blob, key
+        # CPU seconds this build spent linking the force by part (assess, rdf, cache), in
+        # whichever processes did it; empty when read from the cache.
+        self.seconds: CpuSeconds = seconds or {}
 
     @property
     def followups(self) -> list[FollowUp]:
@@ -464,21 +498,27 @@ def _cached_assessments(entry: Path | None) -> tuple[list[FollowUp], list[str]] 
     return unpack(parts["followups"].read()), unpack_lines(parts["ntriples"].read())
 
 
-def _assess(job: tuple[ReportRef, list[ReportRef], Path | None]) -> tuple[list[FollowUp], list[str]]:
+def _assess(job: tuple[ReportRef, list[ReportRef], Path | None]) -> tuple[list[FollowUp], list[str], CpuSeconds]:
     """The follow-ups assessed in a later report and their N-Triples (without the
-    force-level ``hmic:latestFollowUp``), written to the cache entry when there is one."""
+    force-level ``hmic:latestFollowUp``), written to the cache entry when there is one; and
+    the CPU seconds spent by part."""
     from .link.followup import assess_in
     from .rdf.followups import followups_graph
     from .serialize import ntriples_lines
 
     later, window, entry = job
-    later_report, earlier = later.load(), [r.load() for r in window]
-    followups = assess_in(later_report, earlier)
-    lines = ntriples_lines(followups_graph(followups, [later_report, *earlier], recalled_in=[later_report],
-                                           latest=False), sort=False)
+    seconds: CpuSeconds = {}
+    with cpu_of(seconds, "cache"):
+        later_report, earlier = later.load(), [r.load() for r in window]
+    with cpu_of(seconds, "assess"):
+        followups = assess_in(later_report, earlier)
+    with cpu_of(seconds, "rdf"):
+        lines = ntriples_lines(followups_graph(followups, [later_report, *earlier], recalled_in=[later_report],
+                                               latest=False), sort=False)
     if entry is not None:
-        _write_entry(entry, {}, {"followups": pack(followups), "ntriples": pack_lines(lines)})
-    return followups, lines
+        with cpu_of(seconds, "cache"):
+            _write_entry(entry, {}, {"followups": pack(followups), "ntriples": pack_lines(lines)})
+    return followups, lines, seconds
 
 
 ForceReports = list[tuple[str, ReportInfo, Blob]]  # (sha256, its ReportInfo, pack(tagged Report))
@@ -514,20 +554,28 @@ def link_force(force_id: str, reports: ForceReports, cache_dir: Path | None,
     made = iter(pool.map(_assess, missing) if pool is not None and len(missing) > 1 else map(_assess, missing))
     followups: list[FollowUp] = []
     lines: set[str] = set()
+    seconds: CpuSeconds = {}
     for found in assessed:
-        assessed_followups, assessed_lines = found if found is not None else next(made)
+        if found is None:
+            assessed_followups, assessed_lines, spent = next(made)
+            add_cpu(seconds, spent)
+        else:
+            assessed_followups, assessed_lines = found
         followups += assessed_followups
         lines.update(assessed_lines)
-    lines.update(ntriples_lines(latest_graph(followups, refs), sort=False))  # type: ignore[arg-type]
-    blob = pack_lines(sorted_by_subject(sorted(lines)))  # sorted first: the same bytes in every process
-    key = hashlib.sha256(blob).hexdigest()
-    if cache_dir is not None:
-        stored = _write_entry(links_entry_path(cache_dir, shas, version, horizon),
-                              {"key": key, "assessments": [entry.name for entry in entries if entry is not None]},
-                              {"followups": pack(followups), "ntriples": blob})
-        # Back to the parent: where the links are, not the links (it reads them if it needs them).
-        return ForceLinks(force_id, followups, stored["ntriples"], key=key)
-    return ForceLinks(force_id, followups, blob, key=key)
+    with cpu_of(seconds, "rdf"):
+        lines.update(ntriples_lines(latest_graph(followups, refs), sort=False))  # type: ignore[arg-type]
+        ordered = sorted_by_subject(sorted(lines))  # sorted first: the same bytes in every process
+    with cpu_of(seconds, "cache"):
+        blob = pack_lines(ordered)
+        key = hashlib.sha256(blob).hexdigest()
+        if cache_dir is not None:
+            stored = _write_entry(links_entry_path(cache_dir, shas, version, horizon),
+                                  {"key": key, "assessments": [entry.name for entry in entries if entry is not None]},
+                                  {"followups": pack(followups), "ntriples": blob})
+            # Back to the parent: where the links are, not the links (it reads them if it needs them).
+            return ForceLinks(force_id, followups, stored["ntriples"], key=key, seconds=seconds)
+    return ForceLinks(force_id, followups, blob, key=key, seconds=seconds)
 
 
 def _link_job(args: tuple[str, ForceReports, Path | None, str, int | None]) -> ForceLinks:

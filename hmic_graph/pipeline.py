@@ -34,9 +34,11 @@ from typing import Any, Literal
 from . import resources
 from .cache import (
     CACHE_DIR_NAME,
+    CpuSeconds,
     Extracted,
     ForceLinks,
     ForceReports,
+    add_cpu,
     build_lock,
     extract_many,
     file_sha256,
@@ -96,6 +98,11 @@ class BuildResult:
     validation: Any = None
     # Wall seconds of each stage of this build (extract, link, graph.ttl, store, validate).
     timings: dict[str, float] = field(default_factory=dict)
+    # Where the time of the parallel stages went, by part: "extract" (ingest, extract, tag,
+    # rdf, cache) and "link" (assess, rdf, cache) are CPU seconds summed over the worker
+    # processes (what this build processed, not what it read from the cache); "store" is the
+    # store thread's wall seconds (copy, update, load, compact, flush: store.StagedStore).
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     # What this build processed instead of reading from the cache: input files, and forces
     # whose follow-up links were made again.
     processed: list[str] = field(default_factory=list)
@@ -141,11 +148,13 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
 def extract_files(files: list[Path], progress: Progress | None = None,
                   total_steps: int = 0, max_bytes: int = DEFAULT_MAX_BYTES,
                   cache_dir: Path | None = None, workers: int | None = None,
-                  include_contacts: bool = False) -> tuple[list[Extracted], list[InputOutcome]]:
+                  include_contacts: bool = False,
+                  cpu: CpuSeconds | None = None) -> tuple[list[Extracted], list[InputOutcome]]:
     """The per-report work on each file; duplicates (same bytes) once; errors collected per file.
 
     Unique files are processed in parallel over cores; with ``cache_dir``, unchanged files
-    (same sha256, same code) are read back instead of processed again.
+    (same sha256, same code) are read back instead of processed again. ``cpu``: the CPU
+    seconds of the work, by part, are added to it.
     """
     built: list[Extracted] = []
     outcomes: list[InputOutcome] = []
@@ -166,6 +175,8 @@ def extract_files(files: list[Path], progress: Progress | None = None,
     for i, done in enumerate(extract_many(jobs, max_bytes, cache_dir, workers, include_contacts), start=1):
         if progress:
             progress(i, total_steps, f"extracted {Path(done.source).name}")
+        if cpu is not None:
+            add_cpu(cpu, done.seconds)
         if done.info is None:
             outcomes.append(InputOutcome(done.source, "error", done.sha256, problem=done.problem))
             continue
@@ -181,6 +192,10 @@ def extract_files(files: list[Path], progress: Progress | None = None,
         built.append(done)
         outcomes.append(InputOutcome(done.source, "built", done.sha256, rid, counts=done.counts))
     return built, outcomes
+
+
+def _rounded(seconds: CpuSeconds) -> dict[str, float]:
+    return {part: round(s, 3) for part, s in sorted(seconds.items())}
 
 
 def manifest(result: BuildResult) -> str:
@@ -241,11 +256,14 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         timings[stage] = round(now - clock, 3)
         clock = now
 
-    built, extracted = extract_files(files, progress, steps, max_bytes, cache_dir, workers, include_contacts)
+    extract_cpu: CpuSeconds = {}
+    built, extracted = extract_files(files, progress, steps, max_bytes, cache_dir, workers, include_contacts,
+                                     extract_cpu)
     lap("extract")
     outcomes += extracted
     outcomes.sort(key=lambda o: o.source)
     result = BuildResult(out_dir=out_dir, inputs=outcomes, timings=timings, horizon=horizon,
+                         breakdown={"extract": _rounded(extract_cpu)},
                          reports=[BuiltReport(e.info, e.sha256, e.source) for e in built],
                          processed=sorted(e.source for e in built if not e.from_cache))
     if not built:
@@ -264,6 +282,10 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     del by_force
     result.links = linked
     result.relinked = [force.force_id for force in linked if not force.from_cache]
+    link_cpu: CpuSeconds = {}
+    for force in linked:
+        add_cpu(link_cpu, force.seconds)
+    result.breakdown["link"] = _rounded(link_cpu)
     lap("link")
 
     step(1, "writing graph.ttl and loading the store")
@@ -299,6 +321,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         lap("graph.ttl")
         step(2, "loading the store")
         staged = staging.result()
+    result.breakdown["store"] = dict(staged.seconds)
     result.store_path = staged.commit()
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
     lap("store")

@@ -19,8 +19,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
@@ -254,6 +255,9 @@ class StagedStore:
     build_dir: Path
     tmp: Path
     state: dict | None
+    # Wall seconds of the staging by part: copy (checkpoint of the previous store), update
+    # (changed graphs by their difference), load (bulk loads), compact, flush.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def commit(self) -> Path:
         """Swap the staged store in place of the previous one; returns its directory."""
@@ -315,6 +319,15 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         previous = None  # other ontology files, or a store from before per-force links graphs
     tmp = Path(tempfile.mkdtemp(prefix=".store.", dir=build_dir))
     work = tmp / STORE_DIRNAME
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(part: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[part] = seconds.get(part, 0.0) + now - clock
+        clock = now
+
     try:
         os.chmod(tmp, default_mode(directory=True))
         if previous is not None:
@@ -324,6 +337,7 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             source.backup(str(work))
             del source
             store = ox.Store(str(work))
+            lap("copy")
             # A changed graph is updated by its difference (what a rebuild changes is mostly a
             # few line numbers): replacing it whole left a tombstone for every old quad and a
             # bulk load's files over every index, which slowed every force's follow-up query
@@ -339,6 +353,7 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
                 store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
             todo = sorted(rid for rid in report_graphs if rid not in old_keys or rid in reload)
             todo_links = sorted(f for f in links if f not in old_links or f in relink)
+            lap("update")
         else:
             store = ox.Store(str(work))
             todo, todo_links = sorted(report_graphs), sorted(links)
@@ -347,16 +362,20 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
+        lap("load")
+        if previous is None:
             # Each bulk_load call leaves its own files; compacting them once makes queries on
             # the fresh store ~3x faster (100 reports: 81 files → about 20, followup.rq 35 → 11 ms,
             # for 2 s). Incremental updates add only a few files and skip this.
             store.optimize()
+            lap("compact")
         store.flush()
         del store  # release RocksDB's lock before the directory moves
+        lap("flush")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return StagedStore(build_dir, tmp, state)
+    return StagedStore(build_dir, tmp, state, {part: round(s, 3) for part, s in seconds.items()})
 
 
 def to_ox(value: object) -> Term:

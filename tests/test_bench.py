@@ -22,8 +22,13 @@ def test_benchmark_of_one_size_reports_every_stage_and_query():
     assert result["rebuild_processed"] == 1 and result["rebuild_relinked"] == 1
     assert {"extract", "link", "graph.ttl", "store", "validate"} <= set(result["stages"])
     query = result["query"]
-    for key in ("fresh_oxigraph_ms", "oxigraph_ms", "latest_oxigraph_ms", "core_oxigraph_ms", "rdflib_ms"):
+    for key in ("fresh_oxigraph_ms", "oxigraph_ms", "portable_oxigraph_ms", "latest_oxigraph_ms",
+                "core_oxigraph_ms", "rdflib_ms"):
         assert query[key] > 0, key
+    # Where the build's time went: the parallel stages by part, and the CPU of the whole build.
+    assert result["build_cpu_seconds"] > 0
+    assert {"ingest", "extract", "tag", "rdf", "cache"} == set(result["breakdown"]["extract"])
+    assert {"load", "compact"} <= set(result["breakdown"]["store"])
 
     spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
     bench_run = importlib.util.module_from_spec(spec)
@@ -31,3 +36,5 @@ def test_benchmark_of_one_size_reports_every_stage_and_query():
     table = bench_run.render([result], 1, 2, 100)
     assert table.splitlines()[2].startswith("| 5 | ")
     assert f"{query['fresh_oxigraph_ms']} / {query['oxigraph_ms']}" in table
+    parts = bench_run.breakdown_table([result], 1)
+    assert parts.splitlines()[2].startswith(f"| 5 | {result['build_seconds']:.1f} | {result['build_cpu_seconds']:.1f} ")

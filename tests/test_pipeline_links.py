@@ -81,9 +81,18 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     first = build([inputs], out, validate=False)
     assert len(first.processed) == 3 and first.relinked == ["essex-police", "hertfordshire-constabulary"]
     ontology_blank_nodes = _quads(out, blank=True)
+    # Where the time went: every part of the work done, CPU seconds from the workers.
+    assert set(first.breakdown["extract"]) == {"ingest", "extract", "tag", "rdf", "cache"}
+    assert set(first.breakdown["link"]) == {"assess", "rdf", "cache"}
+    assert set(first.breakdown["store"]) == {"load", "compact", "flush"}
+    assert all(s >= 0 for part in first.breakdown.values() for s in part.values())
+    assert first.breakdown["extract"]["extract"] > 0 and first.breakdown["link"]["assess"] > 0
 
     unchanged = build([inputs], out, validate=False)
     assert unchanged.processed == [] and unchanged.relinked == []
+    # Nothing processed, nothing counted; the store is copied and left as it was.
+    assert unchanged.breakdown["extract"] == {} and unchanged.breakdown["link"] == {}
+    assert set(unchanged.breakdown["store"]) == {"copy", "update", "load", "flush"}
 
     herts = inputs / HERTS_2007.name
     herts.write_text(herts.read_text(encoding="utf-8").replace("That the force", "That the constabulary", 1),
@@ -103,6 +112,7 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     assert any("That the constabulary" in q for q in _quads(out))
     assert _quads(out, blank=True) == ontology_blank_nodes  # not reloaded: the same labels
     assert set(again.timings) == {"extract", "link", "graph.ttl", "store"}
+    assert set(again.breakdown["extract"]) == {"ingest", "extract", "tag", "rdf", "cache"}  # one report
 
 
 def test_merged_turtle_of_sorted_parts_is_the_turtle_of_the_whole(sample_reports: dict) -> None:
