@@ -51,7 +51,7 @@ _CODE_FILES = ("model.py", "resources.py", "vocab.py", "serialize.py", "cache.py
 _VERSION_NAME = re.compile(r"[0-9a-f]{16}")  # code_version()'s form
 _ZLIB_LEVEL = 1  # entries are read far more often than written; level 1 is 5x faster than 6
 
-CpuSeconds = dict[str, float]  # CPU seconds of a process's work by part (see add_cpu)
+CpuSeconds = dict[str, float]  # CPU seconds of work by part (cpu_of), summed over processes (add_cpu)
 
 
 @contextmanager
