@@ -54,16 +54,22 @@ def _matches_kind(kind_iri: str | None, kind_name: str | None, wanted: str) -> b
     return w in ((kind_name or "").lower(), _slug_of(kind_iri)) or vocab.slug(w) == _slug_of(kind_iri)
 
 
+def partnership_rows(store: ox.Store) -> list[dict]:
+    """Every partnership of the store with its force, partner, kind, report and quotes."""
+    return select(store, sparql(PARTNERSHIPS_QUERY))
+
+
 def partnership_graph(store: ox.Store, force: str | None = None, kind: str | None = None,
-                      min_weight: int = 1, units: bool = False) -> nx.Graph:
+                      min_weight: int = 1, units: bool = False, rows: list[dict] | None = None) -> nx.Graph:
     """Nodes: forces, partners (and units); edges force–partner weighted by evidence quotes.
 
     Node attributes: label, type (police force / partner organisation / unit), kind, iri,
     inspected (a force whose report the partnership comes from, not one met as a partner).
     Edge attributes: weight (evidence quotes), evidence (same), reports, years (';'-joined so
-    GraphML and GEXF can hold them).
+    GraphML and GEXF can hold them). ``rows``: ``partnership_rows(store)`` read once by a
+    caller that makes a graph per force (the site), instead of the query each time.
     """
-    rows = select(store, sparql(PARTNERSHIPS_QUERY))
+    rows = partnership_rows(store) if rows is None else rows
     if force is not None and not any(_matches_force(str(r["force"]), str(r["forceName"]), force) for r in rows):
         known = sorted({_slug_of(str(r["force"])) for r in rows})
         raise HmicError(force, "no partnerships for this force; forces with partnerships: " + ", ".join(known))

@@ -192,12 +192,13 @@ def _environment() -> Environment:
     return env
 
 
-def _partners(store: ox.Store, page: ForcePage, out_dir: Path) -> None:
-    """The force's partnership network: a table of partners and a picture."""
+def _partners(store: ox.Store, page: ForcePage, out_dir: Path, rows: list[dict]) -> None:
+    """The force's partnership network: a table of partners and a picture (``rows``: every
+    partnership of the store, network.partnership_rows, read once for all forces)."""
     from ..network import FORCE_TYPE, layout, partnership_graph, png_image
 
     try:
-        g = partnership_graph(store, force=page.id)
+        g = partnership_graph(store, force=page.id, rows=rows)
     except HmicError:
         return  # no partnerships recorded for this force
     force_iri = str(vocab.force(page.id))
@@ -221,8 +222,11 @@ def build_site(store: ox.Store, out_dir: Path) -> Path:
     shutil.copyfile(STATIC_DIR / "site.css", out_dir / "site.css")
     ordered = sorted(forces.values(), key=lambda f: f.name)
     ordered_issues = sorted(issues.values(), key=lambda i: (-i["count"], i["name"]))
+    from ..network import partnership_rows
+
+    partnerships = partnership_rows(store)
     for page in ordered:
-        _partners(store, page, out_dir)
+        _partners(store, page, out_dir, partnerships)
         atomic_write(out_dir / "force" / f"{page.id}.html",
                      env.get_template("force.html").render(force=page, forces=forces, root="../",
                                                            issues_of=_issues_of(page, issues)))
