@@ -80,7 +80,7 @@ def run_size(n: int, workers: int, runs: int, full_max: int, validate_max: int) 
 
     from hmic_graph.pipeline import build
     from hmic_graph.queries import bindings_for, get_query, parse_query
-    from hmic_graph.resources import ontology_files
+    from hmic_graph.resources import QUERIES_DIR, ontology_files
     from hmic_graph.store import bind, open_store, select
 
     sys.path.insert(0, str(BENCH))
@@ -155,8 +155,7 @@ def run_size(n: int, workers: int, runs: int, full_max: int, validate_max: int) 
     core = bind(parse_query((BENCH / "followup-core.rq").read_text(encoding="utf-8"), "followup-core").sparql,
                 bindings)
     # The plain SPARQL 1.1 text of followup.rq (no LATERAL), which rdflib can run too.
-    portable = bind(parse_query((ROOT / "queries" / "portable" / "followup.rq").read_text(encoding="utf-8"),
-                                "followup-portable").sparql, bindings)
+    portable = bind(get_query("followup", QUERIES_DIR / "portable").sparql, bindings)
     store = open_store(work)
     ox_ms, ox_rows = median_ms(partial(select, store, sparql))
     portable_ms, portable_rows = median_ms(partial(select, store, portable))
@@ -250,8 +249,7 @@ def targets_table(results: list[dict]) -> str:
 
 
 STAGES = ["extract", "link", "graph.ttl", "store", "validate"]
-PARTS = {"extract": ["ingest", "extract", "tag", "rdf", "cache"], "link": ["assess", "rdf", "cache"],
-         "store": ["load", "compact"]}
+PARTS = {"extract": ["ingest", "extract", "tag", "rdf", "cache"], "link": ["assess", "rdf", "cache"]}
 
 
 def breakdown_table(results: list[dict], workers: int) -> str:

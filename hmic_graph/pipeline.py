@@ -321,7 +321,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         lap("graph.ttl")
         step(2, "loading the store")
         staged = staging.result()
-    result.breakdown["store"] = dict(staged.seconds)
+    result.breakdown["store"] = _rounded(staged.seconds)
     result.store_path = staged.commit()
     atomic_write(out_dir / MANIFEST_FILE, manifest(result))
     lap("store")

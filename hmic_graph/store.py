@@ -375,7 +375,7 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return StagedStore(build_dir, tmp, state, {part: round(s, 3) for part, s in seconds.items()})
+    return StagedStore(build_dir, tmp, state, seconds)
 
 
 def to_ox(value: object) -> Term:

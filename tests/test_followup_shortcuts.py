@@ -9,15 +9,14 @@ from rdflib import Literal
 
 from hmic_graph import vocab
 from hmic_graph.model import Evidence, FindingRef, FollowUp, Span
-from hmic_graph.queries import bindings_for, parse_query, run_named
+from hmic_graph.queries import bindings_for, get_query, parse_query, run_named
 from hmic_graph.rdf import links_graph, report_graph
-from hmic_graph.resources import ontology_files
+from hmic_graph.resources import QUERIES_DIR, ontology_files
 from hmic_graph.store import load_build, open_store, select
 from hmic_graph.vocab import EARL, HMIC
 from tests.conftest import hand_built_report
 
 UNION_QUERY = Path(__file__).parent / "data" / "followup" / "followup-union.rq"
-PORTABLE_QUERY = Path(__file__).parents[1] / "queries" / "portable" / "followup.rq"
 # followup-latest.rq as it was before it read the links graph by scans (one index lookup per
 # property and row): the rows must not have changed.
 LATEST_JOIN_QUERY = Path(__file__).parent / "data" / "followup" / "followup-latest-join.rq"
@@ -115,7 +114,7 @@ def test_followup_rows_unchanged_from_the_union_query(sample_store, force):
 def test_followup_gives_the_rows_of_the_portable_query_in_its_order(sample_store, three_store, force):
     """queries/followup.rq (LATERAL, scans of the links graph) and queries/portable/followup.rq
     (plain SPARQL 1.1) are one query written for two kinds of engine: same rows, same order."""
-    portable = parse_query(PORTABLE_QUERY.read_text(encoding="utf-8"), "followup-portable")
+    portable = get_query("followup", QUERIES_DIR / "portable")
     for store in (sample_store, three_store):
         expected = select(store, portable.sparql, bindings_for(portable, {"force": force}))
         _, rows = run_named(store, "followup", {"force": force})

@@ -214,6 +214,8 @@ def _partners(store: ox.Store, page: ForcePage, out_dir: Path, rows: list[dict])
 
 def build_site(store: ox.Store, out_dir: Path) -> Path:
     """Write the site into ``out_dir``; returns the index page."""
+    from ..network import partnership_rows  # networkx and matplotlib only when a site is made
+
     out_dir = Path(out_dir)
     forces, issues = collect(store)
     env = _environment()
@@ -222,8 +224,6 @@ def build_site(store: ox.Store, out_dir: Path) -> Path:
     shutil.copyfile(STATIC_DIR / "site.css", out_dir / "site.css")
     ordered = sorted(forces.values(), key=lambda f: f.name)
     ordered_issues = sorted(issues.values(), key=lambda i: (-i["count"], i["name"]))
-    from ..network import partnership_rows
-
     partnerships = partnership_rows(store)
     for page in ordered:
         _partners(store, page, out_dir, partnerships)
