@@ -247,3 +247,26 @@ def test_sorted_by_subject_is_the_stable_sort_by_subject_key():
     lines = [f"{rng.choice(subjects)} <p> \"{n}\" ." for n in range(200)]
     assert sorted_by_subject(lines) == sorted(lines, key=subject_key)
     assert sorted_by_subject([]) == []
+
+
+def test_ntriples_lines_of_plain_terms_match_the_general_path():
+    """IRIs and literals take ntriples_lines' exact-type path; a blank node anywhere sends the
+    whole input to the general one (canonical labels). Both must write the same terms."""
+    from rdflib import BNode
+
+    from hmic_graph.serialize import _iter_triples, _Terms, ntriples_lines
+
+    g = Graph()
+    s = URIRef("http://example.org/a b")  # an IRI character N-Triples escapes
+    g.add((s, RDFS.label, Literal('say "hi"\n', lang="en")))
+    g.add((s, HMIC.lineStart, Literal(3)))
+    g.add((s, RDFS.comment, Literal("plain")))
+    g.add((s, RDFS.seeAlso, URIRef("http://example.org/b")))
+    term = _Terms({}).term
+    general = sorted({f"{term(a)} {term(b)} {term(c)} ." for a, b, c in _iter_triples([g])})
+    assert ntriples_lines(g) == general
+    assert ntriples_lines({*g}) == general
+    assert '<http://example.org/a\\u0020b> <http://www.w3.org/2000/01/rdf-schema#label> "say \\"hi\\"\\n"@en .' in general
+    g.add((BNode(), RDFS.label, Literal("blank")))
+    with_blank = ntriples_lines(g)
+    assert len(with_blank) == 5 and any(line.startswith("_:") for line in with_blank)
