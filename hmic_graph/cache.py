@@ -126,8 +126,10 @@ def iter_lines(blob: bytes, chunk: int = 1 << 12) -> Iterator[str]:
     inflate, pending = zlib.decompressobj(), b""
     for start in range(0, len(blob), chunk):
         pending += inflate.decompress(blob[start:start + chunk])
-        *lines, pending = pending.split(b"\n")  # '\n' is never inside a UTF-8 sequence
-        yield from (line.decode("utf-8") for line in lines)
+        end = pending.rfind(b"\n")  # '\n' is never inside a UTF-8 sequence
+        if end >= 0:
+            yield from pending[:end].decode("utf-8").split("\n")
+            pending = pending[end + 1:]
     pending += inflate.flush()
     if pending:
         yield pending.decode("utf-8")

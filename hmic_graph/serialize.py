@@ -214,9 +214,9 @@ class _TurtleWriter:
         return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.prefixes.items())
 
     def compact(self, token: str) -> str:
-        if token.startswith("<"):
+        if token[:1] == "<":
             return self.terms.iri(token[1:-1])
-        if token.startswith('"'):
+        if token[:1] == '"':
             end = token.rfind('"')  # inner quotes are escaped: the last one closes the lexical form
             suffix = token[end + 1:]
             if suffix.startswith("^^<"):

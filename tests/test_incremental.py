@@ -203,3 +203,15 @@ def test_a_reports_cached_triples_are_the_same_bytes_in_every_process() -> None:
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(digests) == 1
+
+
+def test_iter_lines_gives_the_packed_lines_whatever_the_chunk_size():
+    """Lines are cut at '\\n' in the inflated bytes and decoded a run at a time: a chunk may
+    end inside a line or inside a multi-byte character, never change a line."""
+    from hmic_graph.cache import iter_lines, pack_lines
+
+    lines = ['<a> <b> "Chief Constable’s review – 2007" .', "", "<c> <d> <e> .", "é" * 40, "last"]
+    blob = pack_lines(lines)
+    for chunk in (1, 2, 3, 7, 64, 1 << 12):
+        assert list(iter_lines(blob, chunk)) == lines
+    assert list(iter_lines(pack_lines([]))) == []
