@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 from ..ingest.text import paragraphs
@@ -37,11 +38,28 @@ class Concept:
     top: bool  # a top concept of the scheme: a broad theme, never evidence on its own
 
 
+class _LabelNode:
+    """A node of the labels' trie: reached by a label's words (as _label_key gives them);
+    ``concept``: the least concept id of the labels ending here. The next word of a label
+    is matched by its lower-case form (``by_lower``) or, case-sensitive, by its original
+    form (``by_original``)."""
+
+    __slots__ = ("concept", "by_lower", "by_original")
+
+    def __init__(self) -> None:
+        self.concept: str | None = None
+        self.by_lower: dict[str, _LabelNode] = {}
+        self.by_original: dict[str, _LabelNode] = {}
+
+
 @dataclass
 class Taxonomy:
     concepts: dict[str, Concept]
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
     _index: dict[str, list[tuple[tuple[tuple[str, bool], ...], str]]] = field(default_factory=dict)
+    # The labels as a trie of their words (see _LabelNode), and for each word as written the
+    # trie's nodes for it as a first word (filled as words are met): see match_concepts.
+    _starts: _FirstSteps | None = field(default=None, repr=False)
 
     def ancestors(self, concept_id: str) -> frozenset[str]:
         """All concepts reachable by skos:broader (transitively), not including itself."""
@@ -133,34 +151,78 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     return taxonomy_from_graph(rdflib.Graph().parse(path, format="turtle"))
 
 
-def _match_at(tokens: list[tuple[str, str]], i: int, key: tuple[tuple[str, bool], ...]) -> bool:
-    if i + len(key) > len(tokens):
-        return False
-    for k, (form, case_sensitive) in enumerate(key):  # a loop, not all(): most keys are one word
-        if tokens[i + k][1 if case_sensitive else 0] != form:
-            return False
-    return True
+class _FirstSteps(dict):
+    """word as written → the trie nodes it matches as a label's first word (most words: none),
+    computed on first sight of the word."""
+
+    LIMIT = 1 << 18  # words kept; a corpus's vocabulary stays far below
+
+    def __init__(self, root: _LabelNode):
+        super().__init__()
+        self.root = (root,)
+
+    def __missing__(self, word: str) -> tuple[_LabelNode, ...]:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        found = self[word] = tuple(_steps(self.root, word))
+        return found
+
+
+def _label_trie(taxonomy: Taxonomy) -> _LabelNode:
+    root = _LabelNode()
+    for entries in taxonomy._index.values():
+        for key, cid in entries:
+            node = root
+            for form, case_sensitive in key:
+                node = (node.by_original if case_sensitive else node.by_lower).setdefault(form, _LabelNode())
+            if node.concept is None or cid < node.concept:
+                node.concept = cid
+    return root
+
+
+def _steps(nodes: list[_LabelNode] | tuple[_LabelNode, ...], word: str) -> list[_LabelNode]:
+    """The children of ``nodes`` that ``word`` matches: a label word matches its lower-case
+    form, or its original form when case-sensitive (acronyms)."""
+    lower, original = _token_forms(word)
+    found = [child for node in nodes if (child := node.by_lower.get(lower)) is not None]
+    for node in nodes:
+        if node.by_original and (child := node.by_original.get(original)) is not None:
+            found.append(child)
+    return found
 
 
 def match_concepts(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
-    """Every concept whose label occurs in ``text`` (longest match wins), in text order."""
+    """Every concept whose label occurs in ``text`` (longest match wins), in text order.
+
+    At each word the longest label that matches there wins, ties broken by the least concept
+    id; the words it covers start no other label. Labels are matched by walking a trie of
+    their words; which trie nodes a word starts is kept per distinct word (most start none),
+    so only the words that start a label are visited, not every word of the text."""
     taxonomy = taxonomy or load_taxonomy()
-    tokens = _tokens(text)
+    if taxonomy._starts is None:
+        taxonomy._starts = _FirstSteps(_label_trie(taxonomy))
+    words = _TOKEN.findall(text)
+    first_steps = list(map(taxonomy._starts.__getitem__, words))
     found: list[str] = []
-    i = 0
-    while i < len(tokens):
-        advance = 1
-        # Index by the lower-case form and by the original-case form (for acronyms).
-        candidates = taxonomy._index.get(tokens[i][0], [])
-        if tokens[i][1] != tokens[i][0] and tokens[i][1] in taxonomy._index:
-            # Each index entry is sorted already; only a merge of two needs sorting again.
-            candidates = sorted(candidates + taxonomy._index[tokens[i][1]], key=lambda e: (-len(e[0]), e[1]))
-        for key, cid in candidates:
-            if _match_at(tokens, i, key):
-                found.append(cid)
-                advance = len(key)
+    n = len(words)
+    free = 0  # the first word not covered by a label matched already
+    for i in compress(range(n), first_steps):
+        if i < free:
+            continue
+        nodes, j, best, best_end = first_steps[i], i + 1, None, i
+        while True:  # one trie level per word: the deepest label end reached wins
+            ends = [node.concept for node in nodes if node.concept is not None]
+            if ends:
+                best, best_end = min(ends), j
+            if j == n:
                 break
-        i += advance
+            nodes = _steps(nodes, words[j])
+            if not nodes:
+                break
+            j += 1
+        if best is not None:
+            found.append(best)
+            free = best_end
     return found
 
 
