@@ -515,8 +515,9 @@ def _assess(job: tuple[ReportRef, list[ReportRef], Path | None]) -> tuple[list[F
     with cpu_of(seconds, "assess"):
         followups = assess_in(later_report, earlier)
     with cpu_of(seconds, "rdf"):
-        lines = ntriples_lines(followups_graph(followups, [later_report, *earlier], recalled_in=[later_report],
-                                               latest=False), sort=False)
+        triples: set = set()  # not an rdflib Graph: the triples only become N-Triples
+        followups_graph(followups, [later_report, *earlier], recalled_in=[later_report], latest=False, g=triples)
+        lines = ntriples_lines(triples, sort=False)
     if entry is not None:
         with cpu_of(seconds, "cache"):
             _write_entry(entry, {}, {"followups": pack(followups), "ntriples": pack_lines(lines)})
@@ -566,7 +567,7 @@ def link_force(force_id: str, reports: ForceReports, cache_dir: Path | None,
         followups += assessed_followups
         lines.update(assessed_lines)
     with cpu_of(seconds, "rdf"):
-        lines.update(ntriples_lines(latest_graph(followups, refs), sort=False))  # type: ignore[arg-type]
+        lines.update(ntriples_lines(latest_graph(followups, refs, g=set()), sort=False))  # type: ignore[arg-type]
         ordered = sorted_by_subject(sorted(lines))  # sorted first: the same bytes in every process
     with cpu_of(seconds, "cache"):
         blob = pack_lines(ordered)
