@@ -22,11 +22,14 @@ earlier inspection) comes from ``Report.recalled`` and is turned into FollowUps 
 from __future__ import annotations
 
 import math
+import operator
 import re
 import tomllib
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from ..model import Evidence, FindingRef, FollowUp, RecalledFinding, Report, Span
@@ -41,21 +44,34 @@ STOPWORDS = frozenset(
 )
 FORMAL_KINDS = ("recommendation", "area-for-improvement", "cause-of-concern")
 
-_POSITIVE = [re.compile(p, re.I) for p in CONFIG["cues"]["positive"]]
-_NEGATIVE = [re.compile(p, re.I) for p in CONFIG["cues"]["negative"]]
-_GENERIC = [re.compile(p, re.I) for p in CONFIG["sentences"]["generic"]]
+
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` does (case-insensitive): one
+    search per sentence instead of one per pattern."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+_POSITIVE = _any_of(CONFIG["cues"]["positive"])
+_NEGATIVE = _any_of(CONFIG["cues"]["negative"])
+_GENERIC = _any_of(CONFIG["sentences"]["generic"])
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 # ---- lexical similarity: TF-IDF over the later report's sentences ----------------------------
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called for every word of every sentence
+def _content_form(word: str) -> str:
+    """A lower-case word's TF-IDF term (its folded form), or '' for a stop word, a single
+    character or a number."""
+    return "" if word in STOPWORDS or len(word) <= 1 or word.isdigit() else _stem(word)
+
+
 def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> list[str]:
-    return [
-        _stem(w)
-        for w in _WORD.findall(text.lower())
-        if w not in STOPWORDS and w not in extra_stopwords and len(w) > 1 and not w.isdigit()
-    ]
+    words = _WORD.findall(text.lower())
+    if extra_stopwords:
+        words = [w for w in words if w not in extra_stopwords]
+    return [term for term in map(_content_form, words) if term]
 
 
 @dataclass
@@ -69,15 +85,30 @@ class TfIdf:
     @classmethod
     def fit(cls, texts: list[tuple[str, list[str]]], extra_stopwords: frozenset[str] = frozenset()) -> "TfIdf":
         """``texts``: (text, concept terms) pairs, see ``concept_terms``."""
+        return cls.fit_terms([(content_words(text, extra_stopwords), concepts) for text, concepts in texts],
+                             extra_stopwords)
+
+    @classmethod
+    def fit_terms(cls, texts: list[tuple[list[str], list[str]]], extra_stopwords: frozenset[str] = frozenset()
+                  ) -> "TfIdf":
+        """``fit`` from each text's ``content_words`` (with ``extra_stopwords``) and concept terms."""
         df: Counter[str] = Counter()
-        for text, concepts in texts:
-            df.update(set(content_words(text, extra_stopwords)) | set(concepts))
+        for words, concepts in texts:
+            df.update(set(words) | set(concepts))
         n = len(texts)
         idf = {w: math.log((1 + n) / (1 + c)) + 1 for w, c in df.items()}
         return cls(idf, math.log(1 + n) + 1, extra_stopwords)
 
     def vector(self, text: str, concepts: list[str] = ()) -> dict[str, float]:  # type: ignore[assignment]
-        tf = Counter(content_words(text, self.extra_stopwords)) + Counter(set(concepts))
+        return self.vector_of(content_words(text, self.extra_stopwords), concepts)
+
+    def vector_of(self, words: list[str], concepts: list[str] = ()) -> dict[str, float]:  # type: ignore[assignment]
+        """``vector`` of a text given as its ``content_words``."""
+        tf = Counter(words)
+        # Concept terms ('issue:...') are never words: each adds a term of count 1, after the
+        # words, in the order Counter(words) + Counter(set(concepts)) gave them.
+        for term in set(concepts):
+            tf[term] += 1
         vec = {w: (1 + math.log(c)) * self.idf.get(w, self.default_idf) for w, c in tf.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {w: v / norm for w, v in vec.items()}
@@ -85,7 +116,8 @@ class TfIdf:
     def cosine(self, a: dict[str, float], b: dict[str, float]) -> float:
         if len(a) > len(b):
             a, b = b, a
-        return sum(v * b.get(w, 0.0) for w, v in a.items())
+        # sum(v * b.get(w, 0.0) for w, v in a.items()), the same products in the same order
+        return sum(map(operator.mul, a.values(), map(b.get, a, repeat(0.0))))
 
 
 def concept_terms(issues: list[str] | tuple[str, ...], taxonomy: Taxonomy) -> list[str]:
@@ -113,12 +145,12 @@ def key_issues(issues: list[str] | tuple[str, ...], taxonomy: Taxonomy) -> list[
 
 
 def cues(text: str) -> tuple[bool, bool]:
-    return any(p.search(text) for p in _POSITIVE), any(p.search(text) for p in _NEGATIVE)
+    return _POSITIVE.search(text) is not None, _NEGATIVE.search(text) is not None
 
 
 def is_generic(sentence: str) -> bool:
     words = sentence.split()
-    return len(words) < CONFIG["sentences"]["min_words"] or any(p.search(sentence) for p in _GENERIC)
+    return len(words) < CONFIG["sentences"]["min_words"] or _GENERIC.search(sentence) is not None
 
 
 # ---- the linker -------------------------------------------------------------------------------
@@ -206,16 +238,20 @@ class LaterReport:
     the finding's issues (``sentences_about``) instead of every sentence.
     """
 
-    def __init__(self, later: Report, sentences: list[Sentence], tfidf: TfIdf, taxonomy: Taxonomy):
+    def __init__(self, later: Report, sentences: list[Sentence], tfidf: TfIdf, taxonomy: Taxonomy,
+                 sentence_words: list[list[str]] | None = None):
         self.sentences = sentences
+        # Each sentence's content_words (as the TF-IDF was fitted on them), computed once.
+        self.words = sentence_words if sentence_words is not None else [
+            content_words(s.text, tfidf.extra_stopwords) for s in sentences]
         self.tfidf = tfidf
         self.taxonomy = taxonomy
         self.formal: list[_FormalFinding] = []
-        formal_spans: list[Span] = []
+        formal_lines: set[int] = set()  # the lines of the later report's formal findings
         for f in later.findings:
             if f.kind not in FORMAL_KINDS:
                 continue
-            formal_spans.append(f.span)
+            formal_lines.update(range(f.span.start, f.span.end + 1))
             tags = tuple(f.issues or tag_text(f.text, taxonomy))
             self.formal.append(_FormalFinding(_finding_ref(later, f.kind, f.ordinal), _closure(tags, taxonomy),
                                               tfidf.vector(f.text, concept_terms(tags, taxonomy))))
@@ -226,7 +262,7 @@ class LaterReport:
                 self.about.setdefault(c, []).append(i)
         # Sentences that may be quoted: not footnotes, not boilerplate, not inside a later formal finding.
         self.quotable = [
-            not (s.footnote or is_generic(s.text) or any(sp.start <= s.span.start <= sp.end for sp in formal_spans))
+            not (s.footnote or is_generic(s.text) or s.span.start in formal_lines)
             for s in sentences
         ]
         self._context: dict[int, tuple[frozenset[str], dict[str, float]]] = {}
@@ -250,7 +286,7 @@ class LaterReport:
         if i not in self._context:
             window = _window_issues(self.sentences, i)
             self._context[i] = (_closure(window, self.taxonomy),
-                                self.tfidf.vector(self.sentences[i].text, concept_terms(window, self.taxonomy)))
+                                self.tfidf.vector_of(self.words[i], concept_terms(window, self.taxonomy)))
         return self._context[i]
 
     def cues(self, i: int) -> tuple[bool, bool]:
@@ -379,9 +415,11 @@ def assess_in(later: Report, earlier_reports: list[Report], taxonomy: Taxonomy |
     out: list[FollowUp] = []
     if earlier_reports:
         sentences = split_sentences(later.document, taxonomy, later.footnote_lines())
-        tfidf = TfIdf.fit([(s.text, concept_terms(s.issues, taxonomy)) for s in sentences],
-                          _force_words(later))
-        indexed = LaterReport(later, sentences, tfidf, taxonomy)
+        force_words = _force_words(later)
+        words = [content_words(s.text, force_words) for s in sentences]
+        tfidf = TfIdf.fit_terms([(w, concept_terms(s.issues, taxonomy)) for w, s in zip(words, sentences)],
+                                force_words)
+        indexed = LaterReport(later, sentences, tfidf, taxonomy, words)
         for earlier in earlier_reports:
             for f in earlier.findings:
                 if f.kind not in FORMAL_KINDS:
