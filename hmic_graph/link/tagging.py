@@ -216,9 +216,15 @@ def match_concepts(text: str, taxonomy: Taxonomy | None = None) -> list[str]:
                 best, best_end = min(ends), j
             if j == n:
                 break
-            nodes = _steps(nodes, words[j])
-            if not nodes:
-                break
+            if len(nodes) == 1 and not nodes[0].by_original:  # the usual case, inlined: one lower-case path
+                child = nodes[0].by_lower.get(_token_forms(words[j])[0])
+                if child is None:
+                    break
+                nodes = (child,)
+            else:
+                nodes = _steps(nodes, words[j])
+                if not nodes:
+                    break
             j += 1
         if best is not None:
             found.append(best)
@@ -307,9 +313,10 @@ def split_sentences(doc: Document, taxonomy: Taxonomy | None = None,
         start = 0
         bounds = [m.start() for m in _SENTENCE_END.finditer(para.text)] + [len(para.text)]
         for end in bounds:
-            chunk = para.text[start:end].strip()
+            piece = para.text[start:end]
+            chunk = piece.strip()
             if chunk:
-                first = _line_at(offsets, start + (len(para.text[start:end]) - len(para.text[start:end].lstrip())))
+                first = _line_at(offsets, start + (len(piece) - len(piece.lstrip())))
                 last = _line_at(offsets, max(start, end - 1))
                 out.append(Sentence(chunk, Span(first, max(first, last)), tuple(tag_text(chunk, taxonomy)),
                                     p_index, footnote))

@@ -25,6 +25,7 @@ followed-up finding,
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
@@ -36,21 +37,36 @@ from ..vocab import EARL, HMIC, OA, SCHEMA
 from . import new_graph
 from .report import Triples, add_lines, decimal_literal, en
 
+# rdflib's namespaces look a term up (EARL, OA: make a new URIRef) at every attribute read:
+# the terms used per follow-up and per quote are read once here.
+RDF_TYPE, RDFS_LABEL = RDF.type, RDFS.label
+EARL_SUBJECT, EARL_TEST = EARL.subject, EARL.test
+OA_HAS_SOURCE, OA_HAS_SELECTOR, OA_TEXT_QUOTE_SELECTOR, OA_EXACT = (
+    OA.hasSource, OA.hasSelector, OA.TextQuoteSelector, OA.exact)
+
+
+@lru_cache(maxsize=1024)
+def _recurring_literal(text: str) -> Literal:
+    """A plain literal of a value that recurs on many follow-ups (a signal, a kind, the
+    signals' summary): made once, not once per follow-up."""
+    return Literal(text)
+
+
 STATUS_LABEL = {"addressed": "addressed", "partly-addressed": "partly addressed",
                 "recurring": "recurring", "not-assessed": "not assessed"}
 
 
 def _quote(g: Triples, node: URIRef, quote: Evidence, source: URIRef | None) -> None:
     text = " ".join(quote.text.split())
-    g.add((node, RDF.type, HMIC.EvidenceQuote))
+    g.add((node, RDF_TYPE, HMIC.EvidenceQuote))
     g.add((node, HMIC.text, Literal(text)))
     add_lines(g, node, quote.span)
     if source is not None:
-        g.add((node, OA.hasSource, source))
+        g.add((node, OA_HAS_SOURCE, source))
     selector = URIRef(f"{node}/selector")
-    g.add((node, OA.hasSelector, selector))
-    g.add((selector, RDF.type, OA.TextQuoteSelector))
-    g.add((selector, OA.exact, Literal(text)))
+    g.add((node, OA_HAS_SELECTOR, selector))
+    g.add((selector, RDF_TYPE, OA_TEXT_QUOTE_SELECTOR))
+    g.add((selector, OA_EXACT, Literal(text)))
 
 
 def kind_label(fu: FollowUp) -> str:
@@ -97,9 +113,9 @@ def _common(g: Triples, node: URIRef, fu: FollowUp, later: URIRef, force: URIRef
     g.add((node, HMIC.followUpStatus, vocab.FOLLOW_UP_STATUS[fu.status]))
     g.add((node, HMIC.confidence, decimal_literal(Decimal(f"{fu.confidence:.2f}"))))
     if force is not None:
-        g.add((node, EARL.subject, force))
+        g.add((node, EARL_SUBJECT, force))
     for signal in sorted(set(fu.signals)):
-        g.add((node, HMIC.signal, Literal(signal)))
+        g.add((node, HMIC.signal, _recurring_literal(signal)))
     for ref in fu.evidence_findings:
         g.add((node, HMIC.evidence, vocab.finding(ref.report_id, ref.kind, ref.ordinal)))
     for i, quote in enumerate(fu.evidence_quotes, start=1):
@@ -171,21 +187,27 @@ def followups_graph(followups: list[FollowUp], reports: list[Report], *,
     findings = finding_index(reports)
     for report in sorted(reports if recalled_in is None else recalled_in, key=lambda r: r.info.report_id):
         _recalled(g, report)
+    # (later report id, earlier report id) → the later report's node, the force, the later
+    # report's source: the same for all follow-ups of one pair of reports, so made once.
+    nodes_of_pair: dict[tuple[str, str], tuple[URIRef, URIRef | None, URIRef | None]] = {}
     for fu in followups:
-        later_report = by_id.get(fu.later_report_id)
-        later = vocab.report(fu.later_report_id)
-        # Both reports are of one force; the earlier one names it when the later is absent.
-        force_of = later_report or by_id.get(fu.finding.report_id)
-        force = vocab.force(force_of.info.force_id) if force_of else None
-        source = vocab.source(later_report.document.sha256) if later_report else None
+        pair = (fu.later_report_id, fu.finding.report_id)
+        if pair not in nodes_of_pair:
+            later_report = by_id.get(fu.later_report_id)
+            # Both reports are of one force; the earlier one names it when the later is absent.
+            force_of = later_report or by_id.get(fu.finding.report_id)
+            nodes_of_pair[pair] = (vocab.report(fu.later_report_id),
+                                   vocab.force(force_of.info.force_id) if force_of else None,
+                                   vocab.source(later_report.document.sha256) if later_report else None)
+        later, force, source = nodes_of_pair[pair]
         finding = finding_iri(fu)
         node = vocab.follow_up(finding, fu.later_report_id)
         label = (f"Follow-up in {fu.later_report_id} of {fu.finding.kind} {fu.finding.ordinal} "
                  f"of {fu.finding.report_id}: {STATUS_LABEL[fu.status]}")
-        g.add((node, RDFS.label, en(label)))
-        g.add((node, RDF.type, HMIC.FollowUp))  # explicit, so queries need no reasoner
+        g.add((node, RDFS_LABEL, en(label)))
+        g.add((node, RDF_TYPE, HMIC.FollowUp))  # explicit, so queries need no reasoner
         if fu.stated_by_inspectorate:
-            g.add((node, RDF.type, HMIC.InspectorateFollowUp))
+            g.add((node, RDF_TYPE, HMIC.InspectorateFollowUp))
             g.add((node, HMIC.followUpOfRecalled, finding))
             g.add((node, HMIC.statedByInspectorate, Literal(True)))
         else:
@@ -193,15 +215,15 @@ def followups_graph(followups: list[FollowUp], reports: list[Report], *,
             for ref in fu.evidence_findings:
                 g.add((finding, HMIC.followedUpBy, vocab.finding(ref.report_id, ref.kind, ref.ordinal)))
         _common(g, node, fu, later, force, source)
-        g.add((node, EARL.test, finding))
-        g.add((node, HMIC.followUpKind, Literal(kind_label(fu))))
+        g.add((node, EARL_TEST, finding))
+        g.add((node, HMIC.followUpKind, _recurring_literal(kind_label(fu))))
         items = evidence_items(fu, findings)
         for item in items:
             g.add((node, HMIC.evidenceItem, Literal(item)))
         if items:
             g.add((node, HMIC.evidenceSummary, Literal(" | ".join(items))))
         if fu.signals:
-            g.add((node, HMIC.signalSummary, Literal(", ".join(sorted(set(fu.signals))))))
+            g.add((node, HMIC.signalSummary, _recurring_literal(", ".join(sorted(set(fu.signals))))))
     if latest:
         latest_graph(followups, reports, g=g)
     return g
