@@ -284,3 +284,17 @@ def test_two_later_reports_recalling_one_inspection_keep_their_own_recalled_find
     # Each stated follow-up is of its own report's recollection.
     assert {(fu, g.value(fu, HMIC.followUpOfRecalled)) for fu in g.subjects(vocab.RDF.type, HMIC.InspectorateFollowUp)} \
         == {(vocab.follow_up(node, str(g.value(node, HMIC.recalledIn)).rsplit("/", 1)[-1]), node) for node in recalled}
+
+
+def test_cue_patterns_are_searched_as_one_and_backreferences_refused():
+    """The config's cue patterns are joined into one alternation; a backreference would then
+    point at another pattern's group, so one is refused when the patterns are read."""
+    from hmic_graph.link.followup import _any_of, cues
+
+    either = _any_of([r"has (im)?proved", r"still\s+lacks"])
+    assert either.search("The force HAS IMPROVED.") and either.search("it still  lacks a plan")
+    assert not either.search("improved")
+    for bad in (r"(a)\1", r"(?P<w>\w+) (?P=w)"):
+        with pytest.raises(ValueError, match="backreference"):
+            _any_of([r"fine", bad])
+    assert cues("The force has greatly improved its response.") == (True, False)

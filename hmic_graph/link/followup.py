@@ -47,7 +47,11 @@ FORMAL_KINDS = ("recommendation", "area-for-improvement", "cause-of-concern")
 
 def _any_of(patterns: list[str]) -> re.Pattern[str]:
     """One pattern that matches where any of ``patterns`` does (case-insensitive): one
-    search per sentence instead of one per pattern."""
+    search per sentence instead of one per pattern. A backreference would point at another
+    pattern's group once they are joined: config.toml's patterns may not use one."""
+    for p in patterns:
+        if re.search(r"\\[1-9]|\(\?P=", p):
+            raise ValueError(f"{CONFIG_FILE}: cue pattern {p!r} uses a backreference, which cannot be combined")
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
@@ -106,8 +110,9 @@ class TfIdf:
         """``vector`` of a text given as its ``content_words``."""
         tf = Counter(words)
         # Concept terms ('issue:...') are never words: each adds a term of count 1, after the
-        # words, in the order Counter(words) + Counter(set(concepts)) gave them.
-        for term in set(concepts):
+        # words, in the order given (not a set's: a set of strings is ordered by their hashes,
+        # which differ between processes, and the norm's float sum would follow that order).
+        for term in dict.fromkeys(concepts):
             tf[term] += 1
         vec = {w: (1 + math.log(c)) * self.idf.get(w, self.default_idf) for w, c in tf.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
