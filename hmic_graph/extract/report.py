@@ -27,8 +27,10 @@ _PERIOD = re.compile(
 )
 # 'all 43 Home Office police forces in England and Wales', 'all 43 police forces in England
 # and Wales', 'all 43 geographic police forces in England and Wales'.
+# The lookbehind (the '\b' before 'all') comes after the word so that re skips between its first
+# letters in C rather than trying the pattern at every character.
 _ALL_FORCES = re.compile(
-    r"\ball\s+(?P<n>\d{1,3})\s+(?:[\w-]+\s+){0,3}?forces\s+(?:in|across|of)\s+England\s+and\s+Wales\b", re.I
+    r"all(?<!\wall)\s+(?P<n>\d{1,3})\s+(?:[\w-]+\s+){0,3}?forces\s+(?:in|across|of)\s+England\s+and\s+Wales\b", re.I
 )
 _YEAR_ONLY = re.compile(r"(?:published|©|copyright)\D{0,20}((?:19|20)\d\d)\b", re.I)
 _CONTENTS = re.compile(r"^\s*contents\s*$", re.I)
@@ -110,12 +112,20 @@ def forces_inspected(doc: Document) -> tuple[int, Span] | None:
     """
     found: list[tuple[int, Span]] = []
     for block in _blocks(doc):
-        joined = ""
+        printed = " ".join([ln.text for ln in block])
+        # The pattern parts its words by \s+ alone, so it matches the printed text wherever it
+        # matches the normalised one: most blocks need neither normalising nor lines' offsets.
+        if not _ALL_FORCES.search(printed):
+            continue
+        # Each line with its spaces normalised, followed by a space (no line of a block is blank).
+        joined = " ".join(printed.split()) + " "
+        matches = list(_ALL_FORCES.finditer(joined))
         starts: list[tuple[int, int]] = []  # (offset in joined, line number)
+        offset = 0
         for ln in block:
-            starts.append((len(joined), ln.number))
-            joined += " ".join(ln.text.split()) + " "
-        for m in _ALL_FORCES.finditer(joined):
+            starts.append((offset, ln.number))
+            offset += len(" ".join(ln.text.split())) + 1
+        for m in matches:
             first = max(n for off, n in starts if off <= m.start())
             last = max(n for off, n in starts if off < m.end())
             if int(m.group("n")) > 0:
