@@ -178,8 +178,13 @@ def _match(body: list[_Rec], listed: list[_Rec]) -> dict[int, int]:
                    or _key(listed[li].text).startswith(_key(b.text))
                    or _key(b.text).startswith(_key(listed[li].text))), None)
         if li is None:
-            scored = [(difflib.SequenceMatcher(None, _key(b.text), _key(listed[li].text)).ratio(), li)
-                      for li in sorted(free)]
+            scored = []
+            for other in sorted(free):
+                matcher = difflib.SequenceMatcher(None, _key(b.text), _key(listed[other].text))
+                # The quick ratios bound ratio() from above: a pair they put under the threshold
+                # cannot be the best one taken, so its costly ratio() is not computed.
+                if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8:
+                    scored.append((matcher.ratio(), other))
             best = max(scored, default=(0.0, None))
             li = best[1] if best[0] >= 0.8 else None
         if li is not None:
