@@ -22,6 +22,9 @@ from ..model import Document, HmicError, Line, Paragraph, Section, Span
 SUPERSCRIPTS = SUPERSCRIPT_DIGITS
 _SUPERSCRIPT_RUN = re.compile(rf"\s*[{SUPERSCRIPTS}]+(?:\s*,\s*[{SUPERSCRIPTS}]+)*")
 _LATEX_SUPERSCRIPT = re.compile(r"\^\{\s*[0-9*,\s]+\}")
+# Any superscript: most text has none, and one scan for it is far cheaper than the run's
+# leading \s* tried at every character.
+_ANY_SUPERSCRIPT = re.compile(rf"[{SUPERSCRIPTS}]")
 
 # 'PEEL: Police effectiveness 2016', '... (vulnerability) 2015' or '... 2015 (Vulnerability)',
 # with or without '– An inspection of <force>' on the same line.
@@ -95,7 +98,7 @@ def lines_in(doc: Document, span: Span) -> list[Line]:
 def strip_footnote_markers(text: str) -> str:
     """Remove superscript footnote markers ('report⁷', 'victims¹⁹, ²⁰', '^{35}')."""
     text = _LATEX_SUPERSCRIPT.sub("", text)
-    return _SUPERSCRIPT_RUN.sub("", text)
+    return _SUPERSCRIPT_RUN.sub("", text) if _ANY_SUPERSCRIPT.search(text) else text
 
 
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
