@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from ..ingest.text import SUPERSCRIPT_DIGITS, normalise_space, paragraphs
+from ..ingest.text import SUPERSCRIPT_DIGITS, normalise_space, paragraphs, sentence_ends
 from ..model import Document, HmicError, Line, Paragraph, Section, Span
 
 SUPERSCRIPTS = SUPERSCRIPT_DIGITS
@@ -393,6 +393,7 @@ def area_of(section: Section) -> str | None:
 # --- sentences with their lines ----------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])['’\"”)]?\s+(?=[A-Z‘'\"“(])")
+_SENTENCE_MARK = re.compile(r"[.!?]")  # what _SENTENCE_END's lookbehind needs before it
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,13 @@ class Sentence:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+    """_SENTENCE_END.split(text) without its blank pieces."""
+    pieces, start = [], 0
+    for m in sentence_ends(_SENTENCE_END, _SENTENCE_MARK, text):
+        pieces.append(text[start:m.start()])
+        start = m.end()
+    pieces.append(text[start:])
+    return [s for s in pieces if s.strip()]
 
 
 def _line_offsets(doc: Document, within: Span) -> tuple[str, list[tuple[int, int]]]:
