@@ -32,7 +32,9 @@ _NAMED_REF = re.compile(
     r"(?:report|inspection)(?P<marks>[" + SUPERSCRIPTS + r"]+|\d{1,3}\b)?",
     re.I,
 )
-_LAST_YEAR = re.compile(r"\blast year\b", re.I)
+# The lookbehind (the '\b' before 'last') comes after the word so that re skips between its first
+# letters in C rather than trying the pattern at every character.
+_LAST_YEAR = re.compile(r"last(?<!\wlast) year\b", re.I)
 _EARLIER_GRADE = re.compile(
     r"\bwe\s+(?:judged|assessed|graded)\s+(?:the\s+force|it|[A-Z][\w&' ]{2,60}?)\s+(?:to\s+be\s+|as\s+)?"
     r"(?P<grade>outstanding|good|inadequate|to\s+require\s+improvement|requiring\s+improvement)\b",
