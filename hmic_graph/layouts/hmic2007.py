@@ -108,13 +108,15 @@ def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
     start = next((i for i, ln in enumerate(lines[:80]) if norm(ln.text) == "contents"), None)
     if start is None:
         return None
+    end = _first_entry_again(lines, start)
+    if end is not None:
+        return start, end
     keys = {i: norm(lines[i].text) for i in range(start + 1, len(lines)) if not lines[i].furniture}
     content = [i for i, key in keys.items() if key]
     if not content:
         return start, start + 1
     # Contents entries are short: the body has begun by the heading above the first prose.
-    prose = next((k for k, i in enumerate(content) if len(lines[i].text.strip()) > 120
-                  and lines[i].text.rstrip().endswith((".", "!", "?", ":"))), None)
+    prose = next((k for k, i in enumerate(content) if _is_prose(lines[i])), None)
     limit = content[prose - 1] if prose else len(lines)
     first = keys[content[0]]
     again = next((i for i in content[1:] if keys[i] == first), None)
@@ -127,6 +129,34 @@ def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
             return start, min(i, limit)
         entries.add(key)
     return start, min(start + 1, limit) if prose else start + 1
+
+
+def _is_prose(line: Line) -> bool:
+    return len(line.text.strip()) > 120 and line.text.rstrip().endswith((".", "!", "?", ":"))
+
+
+def _first_entry_again(lines: list[Line], start: int) -> int | None:
+    """What _contents_range returns when the first contents entry is printed again as a
+    heading, read up to that heading rather than keying every line of the report; None when
+    it is not printed again."""
+    first: str | None = None
+    prose_seen = False
+    limit: int | None = None  # the content line before the first prose (unless that is the first line)
+    previous: int | None = None  # the content line before this one
+    for i in range(start + 1, len(lines)):
+        if lines[i].furniture:
+            continue
+        key = norm(lines[i].text)
+        if not key:
+            continue
+        if not prose_seen and _is_prose(lines[i]):
+            prose_seen, limit = True, previous
+        if first is None:
+            first = key
+        elif key == first:
+            return i if limit is None else min(i, limit)
+        previous = i
+    return None
 
 
 def _next_content(lines: list[Line], i: int) -> Line | None:
