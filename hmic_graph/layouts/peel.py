@@ -434,9 +434,17 @@ def _find(joined: str, offsets: list[tuple[int, int]], within: Span, text: str, 
     if pos < 0:
         return within, start
     end = pos + len(needle) - 1
-    first = max((n for off, n in offsets if off <= pos), default=within.start)
-    last = max((n for off, n in offsets if off <= end), default=within.end)
+    # Offsets and line numbers both ascend: the last line starting at or before a position is
+    # the highest-numbered one, found by bisection rather than a pass over every line.
+    before_pos = bisect_right(offsets, pos, key=_offset)
+    before_end = bisect_right(offsets, end, key=_offset)
+    first = offsets[before_pos - 1][1] if before_pos else within.start
+    last = offsets[before_end - 1][1] if before_end else within.end
     return Span(first, max(first, last)), pos + 1
+
+
+def _offset(entry: tuple[int, int]) -> int:
+    return entry[0]
 
 
 def locate(doc: Document, within: Span, text: str) -> Span:
