@@ -160,7 +160,8 @@ def _first_entry_again(lines: list[Line], start: int) -> int | None:
 
 
 def _next_content(lines: list[Line], i: int) -> Line | None:
-    for ln in lines[i + 1:]:
+    for k in range(i + 1, len(lines)):  # by index: a slice would copy the rest of the report each call
+        ln = lines[k]
         if ln.text.strip() and not ln.furniture:
             return ln
     return None
