@@ -109,7 +109,7 @@ def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
     if start is None:
         return None
     end = _first_entry_again(lines, start)
-    if end is not None:
+    if end is not None:  # the first entry ('Introduction to HMIC Inspections') printed as a heading
         return start, end
     keys = {i: norm(lines[i].text) for i in range(start + 1, len(lines)) if not lines[i].furniture}
     content = [i for i, key in keys.items() if key]
@@ -118,12 +118,8 @@ def _contents_range(lines: list[Line]) -> tuple[int, int] | None:
     # Contents entries are short: the body has begun by the heading above the first prose.
     prose = next((k for k, i in enumerate(content) if _is_prose(lines[i])), None)
     limit = content[prose - 1] if prose else len(lines)
-    first = keys[content[0]]
-    again = next((i for i in content[1:] if keys[i] == first), None)
-    if again is not None:  # the first entry ('Introduction to HMIC Inspections') printed as a heading
-        return start, min(again, limit)
     entries: set[str] = set()
-    for i in content:  # else the first entry of any kind printed a second time
+    for i in content:  # the first entry was not printed again: the first of any kind printed twice
         key = keys[i]
         if key in entries:
             return start, min(i, limit)
