@@ -87,15 +87,10 @@ class TfIdf:
     extra_stopwords: frozenset[str]
 
     @classmethod
-    def fit(cls, texts: list[tuple[str, list[str]]], extra_stopwords: frozenset[str] = frozenset()) -> "TfIdf":
-        """``texts``: (text, concept terms) pairs, see ``concept_terms``."""
-        return cls.fit_terms([(content_words(text, extra_stopwords), concepts) for text, concepts in texts],
-                             extra_stopwords)
-
-    @classmethod
-    def fit_terms(cls, texts: list[tuple[list[str], list[str]]], extra_stopwords: frozenset[str] = frozenset()
-                  ) -> "TfIdf":
-        """``fit`` from each text's ``content_words`` (with ``extra_stopwords``) and concept terms."""
+    def fit(cls, texts: list[tuple[list[str], list[str]]], extra_stopwords: frozenset[str] = frozenset()
+            ) -> "TfIdf":
+        """``texts``: each text's ``content_words`` (with ``extra_stopwords``) and concept
+        terms (see ``concept_terms``)."""
         df: Counter[str] = Counter()
         for words, concepts in texts:
             df.update(set(words) | set(concepts))
@@ -243,12 +238,10 @@ class LaterReport:
     the finding's issues (``sentences_about``) instead of every sentence.
     """
 
-    def __init__(self, later: Report, sentences: list[Sentence], tfidf: TfIdf, taxonomy: Taxonomy,
-                 sentence_words: list[list[str]] | None = None):
+    def __init__(self, later: Report, sentences: list[Sentence], sentence_words: list[list[str]], tfidf: TfIdf,
+                 taxonomy: Taxonomy):
         self.sentences = sentences
-        # Each sentence's content_words (as the TF-IDF was fitted on them), computed once.
-        self.words = sentence_words if sentence_words is not None else [
-            content_words(s.text, tfidf.extra_stopwords) for s in sentences]
+        self.words = sentence_words  # each sentence's content_words, as the TF-IDF was fitted on them
         self.tfidf = tfidf
         self.taxonomy = taxonomy
         self.formal: list[_FormalFinding] = []
@@ -422,9 +415,9 @@ def assess_in(later: Report, earlier_reports: list[Report], taxonomy: Taxonomy |
         sentences = split_sentences(later.document, taxonomy, later.footnote_lines())
         force_words = _force_words(later)
         words = [content_words(s.text, force_words) for s in sentences]
-        tfidf = TfIdf.fit_terms([(w, concept_terms(s.issues, taxonomy)) for w, s in zip(words, sentences)],
+        tfidf = TfIdf.fit([(w, concept_terms(s.issues, taxonomy)) for w, s in zip(words, sentences)],
                                 force_words)
-        indexed = LaterReport(later, sentences, tfidf, taxonomy, words)
+        indexed = LaterReport(later, sentences, words, tfidf, taxonomy)
         for earlier in earlier_reports:
             for f in earlier.findings:
                 if f.kind not in FORMAL_KINDS:

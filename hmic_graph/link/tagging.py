@@ -99,11 +99,6 @@ def _token_forms(raw: str) -> tuple[str, str]:
     return _stem(raw.lower()), _stem(raw)
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(folded lower-case form, folded original-case form) of each word."""
-    return list(map(_token_forms, _TOKEN.findall(text)))
-
-
 def _label_key(label: str) -> tuple[tuple[str, bool], ...]:
     """A label as words to match; capitalised acronyms (2+ capitals) match case-sensitively."""
     key = []
