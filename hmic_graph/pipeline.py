@@ -13,10 +13,11 @@ N-Triples in a worker process (``cache.extract_many``), and follow-up links are 
 by force, also in workers (``cache.link_many``); both are cached in ``DIR/.cache``, so a
 rebuild redoes only changed reports and their forces' links. The parent keeps each report's
 facts and packed triples, never its text: a force's reports are unpacked only to link them.
-The parent writes graph.ttl, loads the store (streamed bulk loads, a links graph per force)
-and, when asked, validates (``hmic_graph.validate.validate_groups``: force by force, each
-report's N-Triples with its force's links, cross-report rules on the store; the result's
-``conforms`` decides the exit code).
+The parent loads the store in a thread (streamed bulk loads: the report graphs while the
+workers link, then a links graph per force), writes graph.ttl, and, when asked, validates
+(``hmic_graph.validate.validate_groups``: force by force, each report's N-Triples with its
+force's links, cross-report rules on the store; the result's ``conforms`` decides the exit
+code).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -101,7 +102,8 @@ class BuildResult:
     # Where the time of the parallel stages went, by part: "extract" (ingest, extract, tag,
     # rdf, cache) and "link" (assess, rdf, cache) are CPU seconds summed over the worker
     # processes (what this build processed, not what it read from the cache); "store" is the
-    # store thread's wall seconds (copy, update, load, compact, flush: store.StagedStore).
+    # store thread's wall seconds (copy, update, load, wait for the links, compact, flush:
+    # store.StagedStore).
     breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     # What this build processed instead of reading from the cache: input files, and forces
     # whose follow-up links were made again.
@@ -273,46 +275,52 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         if progress:
             progress(len(files) + n, steps, what)
 
-    step(0, "linking reports")
-    by_force: dict[str, ForceReports] = defaultdict(list)
-    for e in built:
-        by_force[e.info.force_id].append((e.sha256, e.info, e.report_blob))
-        e.report_blob = None  # the report's text is not needed after linking
-    linked = list(link_many(by_force, cache_dir, workers, horizon))
-    del by_force
-    result.links = linked
-    result.relinked = [force.force_id for force in linked if not force.from_cache]
-    link_cpu: CpuSeconds = {}
-    for force in linked:
-        add_cpu(link_cpu, force.seconds)
-    result.breakdown["link"] = _rounded(link_cpu)
-    lap("link")
-
-    step(1, "writing graph.ttl and loading the store")
-    # graph.ttl is streamed into a temporary file and renamed when complete; the store is
-    # written in a temporary directory meanwhile, by a thread (bulk loads run outside the
-    # GIL), and swapped in only once graph.ttl is in place: a failure of either leaves the
-    # previous graph.ttl and store. With a cache, an index of graph.ttl is kept in it, and the
-    # next build copies the parts of graph.ttl whose reports and links did not change
-    # (turtle_index); the store then updates only the changed reports' graphs and the
-    # re-linked forces' links graphs (one per force: the links of 1,000 reports are over a
-    # million quads, too many to remove and load again for one edit), each by its difference.
+    step(0, "linking reports and loading the store")
+    # The store is written in a temporary directory by a thread (bulk loads run outside the
+    # GIL) from the moment the reports are known: their graphs load while the workers link
+    # (linking leaves the parent idle), the links graphs once linking is done. It is swapped
+    # in only once graph.ttl is in place: a failure of either (or of linking) leaves the
+    # previous graph.ttl and store. graph.ttl is streamed into a temporary file and renamed
+    # when complete. With a cache, an index of graph.ttl is kept in it, and the next build
+    # copies the parts of graph.ttl whose reports and links did not change (turtle_index); the
+    # store then updates only the changed reports' graphs and the re-linked forces' links
+    # graphs (one per force: the links of 1,000 reports are over a million quads, too many to
+    # remove and load again for one edit), each by its difference.
     keys = {e.info.report_id: e.key() for e in built}
-    link_keys = {force.force_id: force.key() for force in linked}
-    result.graph_path = out_dir / GRAPH_FILE
+    links_done: Future[tuple[dict, dict | None]] = Future()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as background:
         staging = background.submit(
-            stage_build, out_dir, {e.info.report_id: e.ntriples_text for e in built},
-            {force.force_id: force.ntriples_text for force in linked}, resources.ontology_files(),
-            keys if cache_dir is not None else None, link_keys if cache_dir is not None else None)
+            stage_build, out_dir, {e.info.report_id: e.ntriples_text for e in built}, links_done.result,
+            resources.ontology_files(), keys if cache_dir is not None else None)
         try:
+            by_force: dict[str, ForceReports] = defaultdict(list)
+            for e in built:
+                by_force[e.info.force_id].append((e.sha256, e.info, e.report_blob))
+                e.report_blob = None  # the report's text is not needed after linking
+            linked = list(link_many(by_force, cache_dir, workers, horizon))
+            del by_force
+            result.links = linked
+            result.relinked = [force.force_id for force in linked if not force.from_cache]
+            link_cpu: CpuSeconds = {}
+            for force in linked:
+                add_cpu(link_cpu, force.seconds)
+            result.breakdown["link"] = _rounded(link_cpu)
+            lap("link")
+
+            step(1, "writing graph.ttl and loading the store")
+            link_keys = {force.force_id: force.key() for force in linked}
+            links_done.set_result(({force.force_id: force.ntriples_text for force in linked},
+                                   link_keys if cache_dir is not None else None))
+            result.graph_path = out_dir / GRAPH_FILE
             result.graph_write = write_turtle(
                 result.graph_path,
                 [*(Source(f"report {e.info.report_id}", keys[e.info.report_id], e.iter_ntriples) for e in built),
                  *(Source(f"links {force.force_id}", link_keys[force.force_id], force.iter_ntriples)
                    for force in linked)],
                 cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None)
-        except BaseException:
+        except BaseException as exc:
+            if not links_done.done():
+                links_done.set_exception(exc)  # the store thread stops waiting and drops its work
             wait([staging])
             if staging.exception() is None:
                 staging.result().discard()

@@ -22,7 +22,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -256,7 +255,8 @@ class StagedStore:
     tmp: Path
     state: dict | None
     # Wall seconds of the staging by part: copy (checkpoint of the previous store), update
-    # (changed graphs by their difference), load (bulk loads), compact, flush.
+    # (changed graphs by their difference), load (bulk loads), wait (for links given later),
+    # compact, flush.
     seconds: dict[str, float] = field(default_factory=dict)
 
     def commit(self) -> Path:
@@ -291,16 +291,22 @@ def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
     return stage_build(build_dir, report_graphs, links, ontology_files, keys, link_keys).commit()
 
 
+Links = Mapping[str, GraphSource]
+LinkKeys = Mapping[str, str] | None
+
+
 def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
-                links: Mapping[str, GraphSource], ontology_files: list[Path],
+                links: Links | Callable[[], tuple[Links, LinkKeys]], ontology_files: list[Path],
                 keys: Mapping[str, str] | None = None,
-                link_keys: Mapping[str, str] | None = None) -> StagedStore:
+                link_keys: LinkKeys = None) -> StagedStore:
     """Write the store of a build in a temporary directory of ``build_dir``, to be swapped in
     by ``commit()`` (or dropped by ``discard()``) of the StagedStore returned. The previous
     store is read, never changed, so this may run while other stages still write.
 
     ``report_graphs``: report id → its graph (an rdflib Graph, N-Triples lines or a function
-    returning them or their text); ``links``: force id → its follow-up links, the same way.
+    returning them or their text); ``links``: force id → its follow-up links, the same way,
+    or a function returning them and their ``link_keys``, called once the report graphs are
+    in (a build loads its reports while it links them; what it raises, this raises).
     ``keys`` and ``link_keys``: report id / force id → a key that changes whenever its
     triples change. With both, and a previous store whose state file (``store-state.json``,
     written after each swap) has the same ontology files, the previous store is checkpointed
@@ -311,10 +317,11 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
     build_dir.mkdir(parents=True, exist_ok=True)
     final = build_dir / STORE_DIRNAME
     state_path = build_dir / STATE_FILE
-    state = ({"ontology": _files_key(ontology_files), "graphs": dict(keys), "links": dict(link_keys)}
-             if keys is not None and link_keys is not None else None)
-    previous = _read_state(state_path) if state is not None and final.exists() else None
-    if previous is not None and (previous.get("ontology") != state["ontology"]
+    later = callable(links)
+    ontology_key = _files_key(ontology_files)
+    previous = (_read_state(state_path) if keys is not None and (later or link_keys is not None) and final.exists()
+                else None)
+    if previous is not None and (previous.get("ontology") != ontology_key
                                  or not isinstance(previous.get("links"), dict)):
         previous = None  # other ontology files, or a store from before per-force links graphs
     tmp = Path(tempfile.mkdtemp(prefix=".store.", dir=build_dir))
@@ -345,20 +352,30 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             # (bench/RESULTS.md).
             reload = {rid for rid in sorted(report_graphs) if rid in old_keys and old_keys[rid] != keys[rid]
                       and not _update_graph(store, vocab.report_graph_name(rid), report_graphs[rid])}
-            relink = {f for f in sorted(links) if f in old_links and old_links[f] != link_keys[f]
-                      and not _update_graph(store, vocab.links_graph_name(f), links[f])}
             for rid in sorted(rid for rid, key in old_keys.items() if keys.get(rid) is None):
                 store.remove_graph(ox.NamedNode(str(vocab.report_graph_name(rid))))
-            for force in sorted(f for f, key in old_links.items() if link_keys.get(f) is None):
-                store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
             todo = sorted(rid for rid in report_graphs if rid not in old_keys or rid in reload)
-            todo_links = sorted(f for f in links if f not in old_links or f in relink)
             lap("update")
         else:
             store = ox.Store(str(work))
-            todo, todo_links = sorted(report_graphs), sorted(links)
-        _load_graphs(store, chain(((vocab.report_graph_name(rid), report_graphs[rid]) for rid in todo),
-                                  ((vocab.links_graph_name(f), links[f]) for f in todo_links)))
+            todo = sorted(report_graphs)
+        _load_graphs(store, ((vocab.report_graph_name(rid), report_graphs[rid]) for rid in todo))
+        lap("load")
+        if later:
+            links, link_keys = links()  # type: ignore[operator]
+            lap("wait")
+        if previous is not None:
+            if link_keys is None:
+                raise ValueError("stage_build: report keys without link keys")
+            relink = {f for f in sorted(links) if f in old_links and old_links[f] != link_keys[f]
+                      and not _update_graph(store, vocab.links_graph_name(f), links[f])}
+            for force in sorted(f for f, key in old_links.items() if link_keys.get(f) is None):
+                store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
+            todo_links = sorted(f for f in links if f not in old_links or f in relink)
+            lap("update")
+        else:
+            todo_links = sorted(links)
+        _load_graphs(store, ((vocab.links_graph_name(f), links[f]) for f in todo_links))
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
@@ -373,8 +390,12 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         del store  # release RocksDB's lock before the directory moves
         lap("flush")
     except BaseException:
+        # Closed first: an open store's background work writes files after the removal.
+        store = None  # noqa: F841
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    state = ({"ontology": ontology_key, "graphs": dict(keys), "links": dict(link_keys)}
+             if keys is not None and link_keys is not None else None)
     return StagedStore(build_dir, tmp, state, seconds)
 
 

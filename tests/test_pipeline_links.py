@@ -9,6 +9,8 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import pytest
+
 from hmic_graph.cache import extract_many, file_sha256, link_force, pack
 from hmic_graph.ingest import DEFAULT_MAX_BYTES
 from hmic_graph.link import link_followups, tag_reports
@@ -84,7 +86,7 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     # Where the time went: every part of the work done, CPU seconds from the workers.
     assert set(first.breakdown["extract"]) == {"ingest", "extract", "tag", "rdf", "cache"}
     assert set(first.breakdown["link"]) == {"assess", "rdf", "cache"}
-    assert set(first.breakdown["store"]) == {"load", "compact", "flush"}
+    assert set(first.breakdown["store"]) == {"load", "wait", "compact", "flush"}  # wait: for the links, loaded last
     assert all(s >= 0 for part in first.breakdown.values() for s in part.values())
     assert first.breakdown["extract"]["extract"] > 0 and first.breakdown["link"]["assess"] > 0
 
@@ -92,7 +94,7 @@ def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path:
     assert unchanged.processed == [] and unchanged.relinked == []
     # Nothing processed, nothing counted; the store is copied and left as it was.
     assert unchanged.breakdown["extract"] == {} and unchanged.breakdown["link"] == {}
-    assert set(unchanged.breakdown["store"]) == {"copy", "update", "load", "flush"}
+    assert set(unchanged.breakdown["store"]) == {"copy", "update", "load", "wait", "flush"}
 
     herts = inputs / HERTS_2007.name
     herts.write_text(herts.read_text(encoding="utf-8").replace("That the force", "That the constabulary", 1),
@@ -231,3 +233,30 @@ def test_relinking_unpacks_only_the_reports_of_remade_assessments(sample_reports
     assert sorted(set(loaded)) == sorted({second.info.report_id, third.info.report_id})
     assert sorted(map(_key, after.followups)) == sorted(map(_key, before.followups))
     assert after.ntriples() == before.ntriples()
+
+
+def test_a_linking_failure_leaves_the_previous_build_and_stops_the_store_thread(tmp_path: Path, monkeypatch) -> None:
+    """The store thread loads the report graphs while the workers link, then waits for the
+    links: when linking fails it is told so, drops its work, and the previous graph.ttl and
+    store stay as they were (no temporary store left behind)."""
+    import hmic_graph.pipeline as pipeline
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for f in (ESSEX_2007, ESSEX_2017):
+        shutil.copy(f, inputs / f.name)
+    out = tmp_path / "out"
+    build([inputs], out, validate=False)
+    graph_before, quads_before = (out / "graph.ttl").read_bytes(), _quads(out)
+
+    def broken(*args, **kwargs):
+        yield from ()
+        raise RuntimeError("a linking worker died")
+
+    monkeypatch.setattr(pipeline, "link_many", broken)
+    (inputs / ESSEX_2017.name).write_text(ESSEX_2017.read_text(encoding="utf-8") + "\nOne more line.\n",
+                                          encoding="utf-8")
+    with pytest.raises(RuntimeError, match="linking worker died"):
+        build([inputs], out, validate=False)
+    assert (out / "graph.ttl").read_bytes() == graph_before and _quads(out) == quads_before
+    assert not [str(p) for p in out.rglob("*") if ".store" in str(p)]
