@@ -8,8 +8,9 @@ bench/corpus/N (bench/generate.py) when missing, then:
   build      pipeline.build from scratch (empty cache, no validation), wall time; the
              build's own stage timings (BuildResult.timings):
                extract    ingest, extract, issue tags and each report's triples, in workers
-               link       follow-up links force by force, in workers
-               graph.ttl  the sorted Turtle of everything (the store loads meanwhile)
+               link       follow-up links force by force, in workers (the store thread
+                          loads the report graphs meanwhile)
+               graph.ttl  the sorted Turtle of everything (the store loads the links meanwhile)
                store      what is left of the store's load (streamed bulk loads of every
                           named graph, plus the ontology) after graph.ttl, and its swap
   rebuild    one report edited, pipeline.build again into the same directory: whole wall
@@ -257,7 +258,7 @@ def breakdown_table(results: list[dict], workers: int) -> str:
     (summed over the workers), the store thread's wall seconds, the CPU of the whole build."""
     head = ("| reports | build wall s | build CPU s (of wall × cores) | "
             + " | ".join(f"{stage}: {part} (CPU s)" for stage in ("extract", "link") for part in PARTS[stage])
-            + " | graph.ttl (wall s) | store: load / compact (wall s, alongside graph.ttl) |")
+            + " | graph.ttl (wall s) | store: load / compact (wall s, alongside linking and graph.ttl) |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in sorted(results, key=lambda r: r["reports"]):
         parts = r.get("breakdown")
@@ -317,9 +318,9 @@ a fresh process (peak memory is per size: the parent and the largest worker proc
 to the end of the rebuild). `build`: wall seconds of a build from scratch (empty cache) without
 validation; the stage columns are the build's own timings (`extract` = ingest, extraction,
 issue tags and each report's triples in the workers; `link` = follow-up links force by force
-in the workers; `graph.ttl`, while the store is loaded by a thread alongside it; `store` = what
-is left of the store's load after graph.ttl is written (streamed bulk loads of ~250,000
-quads, then one compaction), and its swap). `rebuild`: one report edited,
+in the workers, while a thread loads the report graphs into the store; `graph.ttl`, while
+that thread loads the links graphs; `store` = what is left of the store's load after graph.ttl
+is written (streamed bulk loads of ~250,000 quads, then one compaction), and its swap). `rebuild`: one report edited,
 the whole build again into the same directory. `validate`: the SHACL stage of a build with
 validation (reports read back from the cache, force by force; peak memory of that build in
 bench/out/results-N.json, `peak_mb_validate`). Follow-up query: `queries/followup.rq` for the force
@@ -337,7 +338,7 @@ work (`extract`: reading the file, extraction, issue tags, the report's triples,
 cache entry) and of the per-force linking (`link`: the assessments, the links' triples, the
 cache), summed over the {workers} worker processes; the CPU of the whole build (every process)
 against what {workers} cores give in its wall time; graph.ttl's wall time and the store
-thread's, which run alongside each other (`BuildResult.breakdown`).
+thread's, which runs alongside linking and graph.ttl (`BuildResult.breakdown`).
 
 {breakdown_table(results, workers)}
 
