@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,16 @@ def samples() -> list[Path]:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def input_dir(tmp_path: Path, reports: Iterable[Path]) -> Path:
+    """``tmp_path/in`` holding a copy of each report under its own name: a build's input
+    directory that a test may edit."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in reports:
+        shutil.copy(path, inputs / path.name)
+    return inputs
 
 
 @pytest.fixture(scope="session", name="sample_reports")

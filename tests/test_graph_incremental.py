@@ -14,6 +14,8 @@ from hmic_graph.cache import CACHE_DIR_NAME
 from hmic_graph.pipeline import GRAPH_INDEX_FILE, BuildResult, build
 from hmic_graph.resources import SAMPLE_REPORTS_DIR
 
+from conftest import input_dir
+
 ESSEX_2007 = "000_88c9294f686cd83b.txt"
 ESSEX_2016 = "001_615ec939449919b1.txt"
 HERTS_2007 = "002_6d76f0ff05c3221f.txt"
@@ -45,10 +47,9 @@ def check(result: BuildResult, out: Path, inputs: Path, scratch: Path, increment
 
 @pytest.mark.slow
 def test_incremental_graph_ttl_is_the_graph_ttl_of_a_build_from_scratch(tmp_path: Path) -> None:
-    inputs, out, scratch = tmp_path / "in", tmp_path / "out", tmp_path / "scratch"
-    inputs.mkdir()
-    for name in (ESSEX_2007, ESSEX_2016, HERTS_2007, CHESHIRE_2007):
-        shutil.copy(SAMPLE_REPORTS_DIR / name, inputs / name)
+    inputs = input_dir(tmp_path, (SAMPLE_REPORTS_DIR / name for name in (ESSEX_2007, ESSEX_2016, HERTS_2007,
+                                                                           CHESHIRE_2007)))
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
     first = build([inputs], out, validate=False)
     assert not first.graph_write.incremental and "no index" in first.graph_write.note
 

@@ -19,6 +19,8 @@ from hmic_graph.model import HmicError
 from hmic_graph.pipeline import build
 from hmic_graph.resources import SAMPLE_REPORTS_DIR
 
+from conftest import input_dir
+
 ESSEX_2007 = SAMPLE_REPORTS_DIR / "000_88c9294f686cd83b.txt"
 HERTS_2007 = SAMPLE_REPORTS_DIR / "002_6d76f0ff05c3221f.txt"
 
@@ -170,10 +172,7 @@ def test_lock_is_released_after_a_failed_build(tmp_path: Path) -> None:
 def test_entries_a_build_no_longer_uses_are_removed(tmp_path: Path) -> None:
     """Editing a report makes its old extraction, its force's old links and old assessments
     unreachable: the build removes them, so the cache does not grow with every edit."""
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for path in (ESSEX_2007, HERTS_2007):
-        shutil.copy(path, inputs / path.name)
+    inputs = input_dir(tmp_path, (ESSEX_2007, HERTS_2007))
     out = tmp_path / "out"
     build([inputs], out, validate=False)
     version_dir = out / cache.CACHE_DIR_NAME / cache.code_version()

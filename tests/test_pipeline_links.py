@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,8 @@ from hmic_graph.link import link_followups, tag_reports
 from hmic_graph.pipeline import build
 from hmic_graph.resources import SAMPLE_REPORTS_DIR
 from hmic_graph.serialize import ntriples_lines
+
+from conftest import input_dir
 
 ESSEX_2007 = SAMPLE_REPORTS_DIR / "000_88c9294f686cd83b.txt"
 HERTS_2007 = SAMPLE_REPORTS_DIR / "002_6d76f0ff05c3221f.txt"
@@ -75,10 +76,7 @@ def test_worker_output_is_the_tagged_report_and_its_triples(tmp_path: Path) -> N
 
 
 def test_rebuild_after_one_report_changed_redoes_only_it_and_its_force(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for path in (ESSEX_2007, ESSEX_2017, HERTS_2007):  # two forces, one with two reports
-        shutil.copy(path, inputs / path.name)
+    inputs = input_dir(tmp_path, (ESSEX_2007, ESSEX_2017, HERTS_2007))  # two forces, one with two reports
     out = tmp_path / "out"
     first = build([inputs], out, validate=False)
     assert len(first.processed) == 3 and first.relinked == ["essex-police", "hertfordshire-constabulary"]
@@ -241,10 +239,7 @@ def test_a_linking_failure_leaves_the_previous_build_and_stops_the_store_thread(
     store stay as they were (no temporary store left behind)."""
     import hmic_graph.pipeline as pipeline
 
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for f in (ESSEX_2007, ESSEX_2017):
-        shutil.copy(f, inputs / f.name)
+    inputs = input_dir(tmp_path, (ESSEX_2007, ESSEX_2017))
     out = tmp_path / "out"
     build([inputs], out, validate=False)
     graph_before, quads_before = (out / "graph.ttl").read_bytes(), _quads(out)
