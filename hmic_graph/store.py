@@ -288,7 +288,9 @@ def load_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
     """Write the store of a build in a temporary directory, then swap it in place of the
     previous one: a build that fails leaves the previous store intact (stage_build, then
     StagedStore.commit)."""
-    return stage_build(build_dir, report_graphs, links, ontology_files, keys, link_keys).commit()
+    both = keys is not None and link_keys is not None  # keys of one kind alone: a full load
+    return stage_build(build_dir, report_graphs, lambda: (links, link_keys if both else None), ontology_files,
+                       keys if both else None).commit()
 
 
 Links = Mapping[str, GraphSource]
@@ -296,19 +298,18 @@ LinkKeys = Mapping[str, str] | None
 
 
 def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
-                links: Links | Callable[[], tuple[Links, LinkKeys]], ontology_files: list[Path],
-                keys: Mapping[str, str] | None = None,
-                link_keys: LinkKeys = None) -> StagedStore:
+                links: Callable[[], tuple[Links, LinkKeys]], ontology_files: list[Path],
+                keys: Mapping[str, str] | None = None) -> StagedStore:
     """Write the store of a build in a temporary directory of ``build_dir``, to be swapped in
     by ``commit()`` (or dropped by ``discard()``) of the StagedStore returned. The previous
     store is read, never changed, so this may run while other stages still write.
 
     ``report_graphs``: report id → its graph (an rdflib Graph, N-Triples lines or a function
-    returning them or their text); ``links``: force id → its follow-up links, the same way,
-    or a function returning them and their ``link_keys``, called once the report graphs are
-    in (a build loads its reports while it links them; what it raises, this raises).
+    returning them or their text); ``links``: a function returning force id → its follow-up
+    links (the same way) and ``link_keys``, called once the report graphs are in (a build
+    loads its reports while it links them; what it raises, this raises).
     ``keys`` and ``link_keys``: report id / force id → a key that changes whenever its
-    triples change. With both, and a previous store whose state file (``store-state.json``,
+    triples change (both or neither). With both, and a previous store whose state file (``store-state.json``,
     written after each swap) has the same ontology files, the previous store is checkpointed
     into the temporary directory (hard links, no copy) and only the graphs of changed, new and
     removed reports and forces are replaced there; otherwise every graph is loaded afresh.
@@ -317,10 +318,8 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
     build_dir.mkdir(parents=True, exist_ok=True)
     final = build_dir / STORE_DIRNAME
     state_path = build_dir / STATE_FILE
-    later = callable(links)
     ontology_key = _files_key(ontology_files)
-    previous = (_read_state(state_path) if keys is not None and (later or link_keys is not None) and final.exists()
-                else None)
+    previous = _read_state(state_path) if keys is not None and final.exists() else None
     if previous is not None and (previous.get("ontology") != ontology_key
                                  or not isinstance(previous.get("links"), dict)):
         previous = None  # other ontology files, or a store from before per-force links graphs
@@ -361,21 +360,20 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             todo = sorted(report_graphs)
         _load_graphs(store, ((vocab.report_graph_name(rid), report_graphs[rid]) for rid in todo))
         lap("load")
-        if later:
-            links, link_keys = links()  # type: ignore[operator]
-            lap("wait")
+        link_graphs, link_keys = links()
+        lap("wait")
+        if (keys is None) != (link_keys is None):
+            raise ValueError("stage_build: keys for both the reports and the links, or for neither")
         if previous is not None:
-            if link_keys is None:
-                raise ValueError("stage_build: report keys without link keys")
-            relink = {f for f in sorted(links) if f in old_links and old_links[f] != link_keys[f]
-                      and not _update_graph(store, vocab.links_graph_name(f), links[f])}
+            relink = {f for f in sorted(link_graphs) if f in old_links and old_links[f] != link_keys[f]
+                      and not _update_graph(store, vocab.links_graph_name(f), link_graphs[f])}
             for force in sorted(f for f, key in old_links.items() if link_keys.get(f) is None):
                 store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
-            todo_links = sorted(f for f in links if f not in old_links or f in relink)
+            todo_links = sorted(f for f in link_graphs if f not in old_links or f in relink)
             lap("update")
         else:
-            todo_links = sorted(links)
-        _load_graphs(store, ((vocab.links_graph_name(f), links[f]) for f in todo_links))
+            todo_links = sorted(link_graphs)
+        _load_graphs(store, ((vocab.links_graph_name(f), link_graphs[f]) for f in todo_links))
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
