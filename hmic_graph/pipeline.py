@@ -279,8 +279,10 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     # The store is written in a temporary directory by a thread (bulk loads run outside the
     # GIL) from the moment the reports are known: their graphs load while the workers link
     # (linking leaves the parent idle), the links graphs once linking is done. It is swapped
-    # in only once graph.ttl is in place: a failure of either (or of linking) leaves the
-    # previous graph.ttl and store. graph.ttl is streamed into a temporary file and renamed
+    # in only once graph.ttl is in place: a failure of linking or of graph.ttl leaves the
+    # previous graph.ttl and store; a failure of the store itself (found after graph.ttl is
+    # renamed) leaves the new graph.ttl beside the previous store, whose state file makes the
+    # next build bring it up to date. graph.ttl is streamed into a temporary file and renamed
     # when complete. With a cache, an index of graph.ttl is kept in it, and the next build
     # copies the parts of graph.ttl whose reports and links did not change (turtle_index); the
     # store then updates only the changed reports' graphs and the re-linked forces' links
