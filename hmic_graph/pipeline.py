@@ -252,11 +252,12 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    def lap(stage: str) -> None:
+    def lap(stage: str, next_stage_seconds: float = 0.0) -> None:
+        """End a stage; its last ``next_stage_seconds`` were spent waiting on the next one."""
         nonlocal clock
         now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
+        timings[stage] = round(now - clock - next_stage_seconds, 3)
+        clock = now - next_stage_seconds
 
     extract_cpu: CpuSeconds = {}
     built, extracted = extract_files(files, progress, steps, max_bytes, cache_dir, workers, include_contacts,
@@ -278,18 +279,26 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     step(0, "linking reports and loading the store")
     # The store is written in a temporary directory by a thread (bulk loads run outside the
     # GIL) from the moment the reports are known: their graphs load while the workers link
-    # (linking leaves the parent idle), the links graphs once linking is done. It is swapped
-    # in only once graph.ttl is in place: a failure of linking or of graph.ttl leaves the
-    # previous graph.ttl and store; a failure of the store itself (found after graph.ttl is
-    # renamed) leaves the new graph.ttl beside the previous store, whose state file makes the
-    # next build bring it up to date. graph.ttl is streamed into a temporary file and renamed
-    # when complete. With a cache, an index of graph.ttl is kept in it, and the next build
-    # copies the parts of graph.ttl whose reports and links did not change (turtle_index); the
-    # store then updates only the changed reports' graphs and the re-linked forces' links
-    # graphs (one per force: the links of 1,000 reports are over a million quads, too many to
-    # remove and load again for one edit), each by its difference.
+    # (linking leaves the parent idle), the links graphs once linking is done. graph.ttl is
+    # streamed into a temporary file, which replaces the previous one only once the store is
+    # staged too; the staged store is swapped in right after. A failure of linking, of
+    # graph.ttl or of the store leaves the previous graph.ttl and store as they were (only a
+    # failure of the swap itself, two renames, could leave the new graph.ttl beside the
+    # previous store, whose state file makes the next build bring it up to date). With a
+    # cache, an index of graph.ttl is kept in it, and the next build copies the parts of
+    # graph.ttl whose reports and links did not change (turtle_index); the store then updates
+    # only the changed reports' graphs and the re-linked forces' links graphs (one per force:
+    # the links of 1,000 reports are over a million quads, too many to remove and load again
+    # for one edit), each by its difference.
     keys = {e.info.report_id: e.key() for e in built}
     links_done: Future[tuple[dict, dict | None]] = Future()
+    store_wait = 0.0
+
+    def store_staged() -> None:  # graph.ttl waits here: its wait is the store's time
+        nonlocal store_wait
+        started = time.perf_counter()
+        staging.result()
+        store_wait = time.perf_counter() - started
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as background:
         staging = background.submit(
             stage_build, out_dir, {e.info.report_id: e.ntriples_text for e in built}, links_done.result,
@@ -319,7 +328,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
                 [*(Source(f"report {e.info.report_id}", keys[e.info.report_id], e.iter_ntriples) for e in built),
                  *(Source(f"links {force.force_id}", link_keys[force.force_id], force.iter_ntriples)
                    for force in linked)],
-                cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None)
+                cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None, ready=store_staged)
         except BaseException as exc:
             if not links_done.done():
                 links_done.set_exception(exc)  # the store thread stops waiting and drops its work
@@ -328,7 +337,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
                 staging.result().discard()
             raise
         result.triples = result.graph_write.triples
-        lap("graph.ttl")
+        lap("graph.ttl", next_stage_seconds=store_wait)
         step(2, "loading the store")
         staged = staging.result()
     result.breakdown["store"] = _rounded(staged.seconds)

@@ -509,10 +509,15 @@ def _split(out: _Output, writer: _TurtleWriter, old_fd: int, seg: Segment, insid
 # -- the entry point --------------------------------------------------------------------------
 
 def write_turtle(path: Path, sources: list[Source], index_path: Path | None = None,
-                 prefixes: dict[str, str] | None = None, max_stale: float = MAX_STALE) -> TurtleWrite:
+                 prefixes: dict[str, str] | None = None, max_stale: float = MAX_STALE,
+                 ready: Callable[[], object] | None = None) -> TurtleWrite:
     """Write graph.ttl (the bytes serialize.turtle_chunks_merged writes for the sources'
     lines) atomically; with ``index_path``, from the previous file where it can and keep the
-    index for the next write."""
+    index for the next write.
+
+    ``ready`` is called once the new file is complete, before it replaces the old one: what it
+    raises leaves the previous file and its index in place (a build waits there for its store,
+    so that a store that fails leaves the previous graph.ttl beside the previous store)."""
     path = Path(path)
     writer = _TurtleWriter(prefixes)
     head = writer.head()
@@ -551,6 +556,9 @@ def write_turtle(path: Path, sources: list[Source], index_path: Path | None = No
                 synced = disk.submit(os.fsync, fh.fileno())
                 body = _index_body(sources, segments)
                 synced.result()
+        if ready is not None:
+            ready()
+        if index_path is not None:
             index_path.unlink(missing_ok=True)  # from here until the new index, no index
     if index_path is not None:
         _write_index(index_path, path, head, body)

@@ -233,25 +233,44 @@ def test_relinking_unpacks_only_the_reports_of_remade_assessments(sample_reports
     assert after.ntriples() == before.ntriples()
 
 
-def test_a_linking_failure_leaves_the_previous_build_and_stops_the_store_thread(tmp_path: Path, monkeypatch) -> None:
+def _dying_linker(*args, **kwargs):
+    yield from ()
+    raise RuntimeError("a linking worker died")
+
+
+def _full_disk(store, graphs):
+    raise OSError("disk full")
+
+
+@pytest.mark.parametrize(("module", "name", "broken", "error"), [
+    ("hmic_graph.pipeline", "link_many", _dying_linker, "linking worker died"),
+    ("hmic_graph.store", "_load_graphs", _full_disk, "disk full"),
+], ids=["linking", "store"])
+def test_a_failure_of_linking_or_of_the_store_leaves_the_previous_build(
+        tmp_path: Path, monkeypatch, module: str, name: str, broken, error: str) -> None:
     """The store thread loads the report graphs while the workers link, then waits for the
-    links: when linking fails it is told so, drops its work, and the previous graph.ttl and
-    store stay as they were (no temporary store left behind)."""
-    import hmic_graph.pipeline as pipeline
+    links; graph.ttl replaces the previous one only once the store is staged. When linking
+    fails the thread is told so and drops its work; when the store fails graph.ttl is not
+    renamed. Either way the previous graph.ttl, its index (the next build still copies from
+    it) and the previous store stay as they were, with no temporary file or store left."""
+    import importlib
 
     inputs = input_dir(tmp_path, (ESSEX_2007, ESSEX_2017))
     out = tmp_path / "out"
     build([inputs], out, validate=False)
     graph_before, quads_before = (out / "graph.ttl").read_bytes(), _quads(out)
+    index_before = (out / ".cache" / "graph.ttl.index").read_bytes()
 
-    def broken(*args, **kwargs):
-        yield from ()
-        raise RuntimeError("a linking worker died")
-
-    monkeypatch.setattr(pipeline, "link_many", broken)
+    monkeypatch.setattr(importlib.import_module(module), name, broken)
     (inputs / ESSEX_2017.name).write_text(ESSEX_2017.read_text(encoding="utf-8") + "\nOne more line.\n",
                                           encoding="utf-8")
-    with pytest.raises(RuntimeError, match="linking worker died"):
+    with pytest.raises((RuntimeError, OSError), match=error):
         build([inputs], out, validate=False)
     assert (out / "graph.ttl").read_bytes() == graph_before and _quads(out) == quads_before
-    assert not [str(p) for p in out.rglob("*") if ".store" in str(p)]
+    assert (out / ".cache" / "graph.ttl.index").read_bytes() == index_before
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".build.lock", ".cache"]
+
+    monkeypatch.undo()
+    result = build([inputs], out, validate=False)
+    assert "2 of 3 sources changed" in result.graph_write.note  # the kept index was read
+    assert (out / "graph.ttl").read_bytes() != graph_before and _quads(out) != quads_before
