@@ -1,12 +1,14 @@
 """The hmic-graph command line: argument handling and printing only; work is done by modules.
 
-Each command is one function delegating to its module. Errors on bad input are one line on
-stderr ("FILE: problem") and a non-zero exit, never a traceback.
+Each command is one function delegating to its module. Errors on bad input, and the
+system's refusals (a path that cannot be written), are one line on stderr ("FILE: problem")
+and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from pathlib import Path
@@ -38,9 +40,39 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def os_problem(exc: OSError) -> str:
+    """One line for a path the system would not read or write (an output under a file, a
+    full disk, a store another process holds)."""
+    where = exc.filename
+    if where is None:
+        return " ".join(str(exc).split())
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        path = Path(where)
+        for file in (p for p in (path, *path.parents) if p.is_file()):
+            return f"{file}: is a file, not a directory"
+    return f"{where}: {exc.strerror or exc}"
+
+
+def command(*args, **kwargs):
+    """``app.command`` whose command turns an OSError into a one-line error: the modules
+    raise HmicError for what they check, and the system's own refusals must not end in a
+    traceback either."""
+    register = app.command(*args, **kwargs)
+
+    def decorate(function):
+        @functools.wraps(function)
+        def run(*call_args, **call_kwargs):
+            try:
+                return function(*call_args, **call_kwargs)
+            except OSError as exc:
+                raise fail(os_problem(exc)) from None
+        return register(run)
+    return decorate
+
+
 # -- build -------------------------------------------------------------------------------
 
-@app.command()
+@command()
 def build(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Report files (.txt, .pdf) or directories; none = the bundled sample reports.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory.")] = Path("out"),
@@ -119,7 +151,7 @@ def build(
 
 # -- validate, reason --------------------------------------------------------------------
 
-@app.command("validate")
+@command("validate")
 def validate_command(
     graph: Annotated[Optional[Path], typer.Argument(help="Graph file (Turtle, N-Triples, ...); default out/graph.ttl.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where validation.ttl/.txt go; default: next to the graph.")] = None,
@@ -144,7 +176,7 @@ def _print_validation(text: str) -> None:
         out.print(line, markup=False, style=style, soft_wrap=True)
 
 
-@app.command("reason")
+@command("reason")
 def reason_command(
     graph: Annotated[Optional[Path], typer.Argument(help="Graph file; default out/graph.ttl.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where inferred.ttl goes; default: next to the graph.")] = None,
@@ -251,7 +283,7 @@ def organisation_tables(report: Report) -> list[tuple[str, tuple[str, ...], list
     ]
 
 
-@app.command()
+@command()
 def extract(
     file: Annotated[Path, typer.Argument(help="One report file (.txt or .pdf).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
@@ -295,7 +327,7 @@ def _print_rows(columns: list[str], rows: list[dict], fmt: str, title: str | Non
         out.print(f"{len(rows)} row(s)")
 
 
-@app.command()
+@command()
 def query(
     name: Annotated[Optional[str], typer.Argument(help="Named query (see --list).")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE, e.g. force=essex-police (repeatable).")] = None,
@@ -321,7 +353,7 @@ def query(
     _print_rows(columns, rows, fmt, title=name)
 
 
-@app.command()
+@command()
 def sparql(
     text: Annotated[Optional[str], typer.Argument(help="A SELECT query (prefixes hmic:, force:, report:, issue:, skos: ... are predeclared).")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from a .rq file.")] = None,
@@ -347,7 +379,7 @@ def sparql(
     _print_rows(result_columns(text or "", rows), rows, fmt)
 
 
-@app.command()
+@command()
 def trace(
     force: Annotated[str, typer.Argument(help="Force id, e.g. essex-police.")],
     out_dir: Annotated[Path, typer.Option("--build", "-b", "--out", "-o", help="Build directory holding the store (--out/-o: older spelling).")] = Path("out"),
@@ -374,7 +406,7 @@ def trace(
 BuildDir = Annotated[Path, typer.Option("--build", "-b", help="Build directory holding the store.")]
 
 
-@app.command()
+@command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, trig or csv.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file (for csv: a directory of tables).")],
@@ -392,7 +424,7 @@ def export(
         out.print(f"→ {path}", markup=False, soft_wrap=True)
 
 
-@app.command()
+@command()
 def network(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for network.html, .png, .graphml, .gexf and metrics.")] = Path("out/network"),
     force: Annotated[Optional[str], typer.Option("--force", help="Only this force's partnerships (force id or name).")] = None,
@@ -415,7 +447,7 @@ def network(
         out.print(f"→ {path}", markup=False, soft_wrap=True)
 
 
-@app.command()
+@command()
 def serve(
     port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 7878,
     build_dir: BuildDir = Path("out"),
@@ -429,7 +461,7 @@ def serve(
         raise fail(str(exc)) from None
 
 
-@app.command()
+@command()
 def push(
     endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query endpoint of the remote store (used to check the upload).")],
     graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="Graph Store Protocol URL (default: the endpoint's /store for Oxigraph, else the endpoint).")] = None,
@@ -448,7 +480,7 @@ def push(
         out.print(f"{count:>7} triples → {name}", markup=False, soft_wrap=True)
 
 
-@app.command()
+@command()
 def site(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the static site.")] = Path("out/site"),
     build_dir: BuildDir = Path("out"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -81,3 +82,37 @@ def test_build_that_does_not_conform_exits_non_zero_with_the_reason(tmp_path, mo
     assert "does not conform to the SHACL shapes" in result.stderr
     assert "Requires improvement" in result.stderr or "grade" in result.stderr.lower()
     assert (tmp_path / "out" / "validation.txt").is_file()
+
+
+@pytest.mark.parametrize("args", [
+    ["build", "--out", "{file}", "--no-validate"],
+    ["export", "-f", "ttl", "-o", "{file}/graph.ttl", "-b", "{build}"],
+    ["export", "-f", "csv", "-o", "{file}", "-b", "{build}"],
+    ["validate", "{build}/graph.ttl", "--out", "{file}/checked"],
+    ["network", "-o", "{file}/network", "-b", "{build}"],
+    ["site", "-o", "{file}/site", "-b", "{build}"],
+], ids=["build", "export-ttl", "export-csv", "validate", "network", "site"])
+def test_an_output_path_under_a_file_is_one_line(tmp_path, sample_build_dir, args):
+    """The system's refusals (here: a directory wanted where a file is) end in one line naming
+    the path, like the errors the modules check for, not in a traceback."""
+    file = tmp_path / "taken"
+    file.write_text("not a directory\n")
+    result = runner.invoke(app, [a.format(file=file, build=sample_build_dir) for a in args])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"{file}: is a file, not a directory"
+    assert file.read_text() == "not a directory\n"
+
+
+def test_an_unwritable_output_names_the_file_asked_for(tmp_path, sample_build_dir, monkeypatch):
+    """atomic_file writes a temporary file beside the output: when the system refuses it, the
+    one line names the output asked for, not the temporary name."""
+    import tempfile
+
+    def refused(prefix, suffix, dir):
+        raise PermissionError(13, "Permission denied", str(Path(dir) / f"{prefix}x1y2{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    target = tmp_path / "graph.nt"
+    result = runner.invoke(app, ["export", "-f", "nt", "-o", str(target), "-b", str(sample_build_dir)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"{target}: Permission denied"
