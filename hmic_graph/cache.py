@@ -184,20 +184,16 @@ class Extracted:
 
 def file_sha256(path: Path, max_bytes: int) -> str:
     """sha256 of a file's bytes; refuses missing and oversized files as ingest would."""
-    from .ingest.text import size_problem
+    from .ingest.text import input_size
 
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise HmicError(str(path), "no such file") from None
-    if path.is_dir():
-        raise HmicError(str(path), "is a directory, not a report file")
-    if size > max_bytes:
-        raise HmicError(str(path), size_problem(size, max_bytes))
+    input_size(path, max_bytes)
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise HmicError(str(path), f"cannot read ({exc.strerror or exc})") from None
     return digest.hexdigest()
 
 

@@ -38,6 +38,22 @@ def test_directory_is_not_a_report(tmp_path: Path) -> None:
     assert "directory" in problem_of(tmp_path)
 
 
+def test_a_device_or_socket_is_refused_not_read(tmp_path: Path) -> None:
+    """Only regular files are reports (/dev/zero or a named pipe would be read forever; here
+    devices and sockets that a regression would read or fail on at once; pipes and /dev/zero
+    through the command line below, under a timeout)."""
+    import socket
+
+    from hmic_graph.cache import file_sha256
+
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / "socket.txt"))
+        for path in (Path("/dev/null"), tmp_path / "socket.txt"):
+            assert problem_of(path) == "not a regular file (a device, pipe or socket), not a report file"
+            with pytest.raises(HmicError, match="not a regular file"):
+                file_sha256(path, DEFAULT_MAX_BYTES)
+
+
 def test_empty_and_blank_files(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.txt").write_bytes(b" \n\n\t\n")
@@ -129,7 +145,9 @@ def test_unknown_force_is_not_replaced_by_a_neighbour_it_mentions() -> None:
 # --- through the command line: one line on stderr, a non-zero exit, nothing half-written ----
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hmic_graph.cli", *args], capture_output=True, text=True)
+    # A timeout: a regression that reads a pipe or device would otherwise hang the suite.
+    return subprocess.run([sys.executable, "-m", "hmic_graph.cli", *args], capture_output=True, text=True,
+                          timeout=300)
 
 
 def assert_one_line_failure(proc: subprocess.CompletedProcess, expected: str) -> None:
@@ -163,9 +181,11 @@ def test_cli_build_of_bad_files_among_good_ones_builds_the_good_ones(tmp_path: P
     (inputs / "empty.txt").write_bytes(b"")
     (inputs / "junk.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
     (inputs / "essex.txt").write_bytes(ESSEX_2007.read_bytes())
+    os.mkfifo(tmp_path / "pipe.txt")  # named as an input (a directory's walk takes regular files only)
     out = tmp_path / "out"
-    proc = run_cli("build", str(inputs), "--out", str(out), "--no-validate")
-    assert "Traceback" not in proc.stderr
+    proc = run_cli("build", str(inputs), "/dev/zero", str(tmp_path / "pipe.txt"), "--out", str(out), "--no-validate")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "/dev/zero: not a regular file" in proc.stderr and "pipe.txt: not a regular file" in proc.stderr
     assert "empty.txt: empty file" in proc.stderr
     assert "junk.pdf: corrupt or unreadable PDF" in proc.stderr
     assert (out / "graph.ttl").exists() and "essex-police-2007-10" in (out / "graph.ttl").read_text()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Document, HmicError, Line
-from .text import _PAGE_NUMBER, DEFAULT_MAX_BYTES, clean_line, size_problem
+from .text import _PAGE_NUMBER, DEFAULT_MAX_BYTES, clean_line, read_bytes
 from .unwrap import first_word, is_item, unwrap
 
 MEDIA_TYPE = "application/pdf"
@@ -196,12 +196,7 @@ def read_pdf(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read a PDF report into a Document whose Lines carry their PDF page."""
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise HmicError(source, "no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise HmicError(source, size_problem(size, max_bytes))
-    data = path.read_bytes()
+    data = read_bytes(path, max_bytes)
     if not data.startswith(b"%PDF"):
         raise HmicError(source, "not a PDF file")
     pages = _open_pages(path, source)
@@ -215,5 +210,5 @@ def read_pdf(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
         sha256=hashlib.sha256(data).hexdigest(),
         lines=lines,
         media_type=MEDIA_TYPE,
-        size=size,
+        size=len(data),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import unicodedata
 from collections import Counter
 from itertools import accumulate
@@ -111,17 +112,36 @@ def size_problem(size: int, max_bytes: int) -> str:
     return f"file is {mb(size)} MB, over the {mb(max_bytes)} MB limit (--max-size)"
 
 
-def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def input_size(path: Path, max_bytes: int) -> int:
+    """The size of a report file, or the one-line refusal of anything else: a missing path, a
+    directory, a device, pipe or socket (read, /dev/zero never ends), a file over the limit."""
     source = str(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except FileNotFoundError:
         raise HmicError(source, "no such file") from None
-    if path.is_dir():
+    except OSError as exc:
+        raise HmicError(source, f"cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(status.st_mode):
         raise HmicError(source, "is a directory, not a report file")
-    if size > max_bytes:
-        raise HmicError(source, size_problem(size, max_bytes))
-    data = path.read_bytes()
+    if not stat.S_ISREG(status.st_mode):
+        raise HmicError(source, "not a regular file (a device, pipe or socket), not a report file")
+    if status.st_size > max_bytes:
+        raise HmicError(source, size_problem(status.st_size, max_bytes))
+    return status.st_size
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """A report file's bytes after input_size's checks; a read the system refuses is one line."""
+    input_size(path, max_bytes)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise HmicError(str(path), f"cannot read ({exc.strerror or exc})") from None
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    data = read_bytes(path, max_bytes)
     return document_from_bytes(data, path.name, media_type="text/plain")
 
 
