@@ -352,9 +352,13 @@ def read_graph_file(path: Path | str | None = None) -> tuple[Graph, Path]:
     path = Path(path) if path is not None else DEFAULT_GRAPH
     if not path.exists():
         raise HmicError(str(path), "no such graph file (run 'hmic-graph build' first)")
+    if not path.is_file():  # a directory, or a device or pipe that would be read forever
+        raise HmicError(str(path), "not a regular file, not a graph file")
     graph = Graph()
     try:
         graph.parse(path, format=_FORMAT_BY_SUFFIX.get(path.suffix.lower(), "turtle"))
     except Exception as exc:  # rdflib raises many parser-specific types
         raise HmicError(str(path), f"cannot read RDF: {exc}".splitlines()[0]) from None
+    if not len(graph):  # "conforms" or "consistent" over nothing would mislead
+        raise HmicError(str(path), "no triples in this graph file: nothing to check")
     return graph, path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 
@@ -32,3 +34,13 @@ def test_missing_and_unreadable_files_are_one_line_errors(tmp_path):
     with pytest.raises(HmicError, match="cannot read RDF") as unreadable:
         read_graph_file(bad)
     assert "\n" not in str(unreadable.value)
+
+
+def test_an_empty_graph_a_directory_or_a_device_is_refused(tmp_path):
+    """validate and reason over nothing would report 'conforms' or 'consistent': refused."""
+    (tmp_path / "empty.ttl").write_text("@prefix ex: <http://e/> .\n# no triples\n", encoding="utf-8")
+    for path, problem in ((tmp_path / "empty.ttl", "no triples in this graph file"),
+                          (tmp_path, "not a regular file"), (Path("/dev/null"), "not a regular file")):
+        with pytest.raises(HmicError, match=problem) as refused:
+            read_graph_file(path)
+        assert str(refused.value).startswith(str(path)) and "\n" not in str(refused.value)
