@@ -338,7 +338,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
             raise
         result.triples = result.graph_write.triples
         lap("graph.ttl", next_stage_seconds=store_wait)
-        step(2, "loading the store")
+        step(2, "putting the store in place")
         staged = staging.result()
     result.breakdown["store"] = _rounded(staged.seconds)
     result.store_path = staged.commit()
