@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hmic_graph.extract import findings, organisations, recalled, report
 from hmic_graph.ingest import text as ingest_text
 from hmic_graph.layouts import detect, hmic2007, peel
+from hmic_graph.link import tagging
 from hmic_graph.model import Document, Line, Paragraph, Span
 
 FAST = settings(max_examples=300, deadline=None)
@@ -595,3 +596,51 @@ def test_match_quick_ratio_gate_equals_ratio_of_every_pair(
         recs: tuple[list[findings._Rec], list[findings._Rec]]) -> None:
     body, listed = recs
     assert findings._match(body, listed) == old_match(body, listed)
+
+
+# --- issue tagging by a trie of label words (7d32b5b) ------------------------------------
+
+def old_match_concepts(text: str, taxonomy: tagging.Taxonomy) -> list[str]:
+    """7d32b5b: match_concepts before the trie, trying each word's index entries in turn."""
+    tokens = [tagging._token_forms(word) for word in tagging._TOKEN.findall(text)]
+
+    def match_at(i: int, key: tuple[tuple[str, bool], ...]) -> bool:
+        return i + len(key) <= len(tokens) and all(
+            tokens[i + k][1 if case_sensitive else 0] == form for k, (form, case_sensitive) in enumerate(key))
+
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        advance = 1
+        candidates = taxonomy._index.get(tokens[i][0], [])
+        if tokens[i][1] != tokens[i][0] and tokens[i][1] in taxonomy._index:
+            candidates = sorted(candidates + taxonomy._index[tokens[i][1]], key=lambda e: (-len(e[0]), e[1]))
+        for key, cid in candidates:
+            if match_at(i, key):
+                found.append(cid)
+                advance = len(key)
+                break
+        i += advance
+    return found
+
+
+TAXONOMY = tagging.load_taxonomy()
+# The labels' own words (so that labels, their prefixes and overlaps occur often), as printed,
+# in capitals and in lower case (acronyms match only in capitals), plurals, and other words.
+LABEL_WORDS = sorted({m.group() for concept in TAXONOMY.concepts.values() for label in concept.labels
+                      for m in tagging._TOKEN.finditer(label)})
+TAG_TOKENS = st.one_of(
+    st.sampled_from(LABEL_WORDS),
+    st.sampled_from(LABEL_WORDS).map(str.lower),
+    st.sampled_from(LABEL_WORDS).map(str.upper),
+    st.sampled_from(LABEL_WORDS).map(lambda w: w + "s"),
+    st.sampled_from(["the", "of", "and", "force", "-", ",", ".", "(", "1", "’s"]),
+)
+LABEL_TEXTS = st.sampled_from([label for concept in TAXONOMY.concepts.values() for label in concept.labels])
+
+
+@FAST
+@given(st.lists(st.one_of(TAG_TOKENS, TAG_TOKENS, LABEL_TEXTS), max_size=30))
+def test_match_concepts_by_trie_equals_index_entries_in_turn(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    assert tagging.match_concepts(text, TAXONOMY) == old_match_concepts(text, TAXONOMY)
