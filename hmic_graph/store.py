@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -387,9 +388,11 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         store.flush()
         del store  # release RocksDB's lock before the directory moves
         lap("flush")
-    except BaseException:
-        # Closed first: an open store's background work writes files after the removal.
+    except BaseException as exc:
+        # Closed first: an open store's background work writes files after the removal. The
+        # frames of the failed calls (in the traceback) hold it too: their locals go as well.
         store = None  # noqa: F841
+        traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     state = ({"ontology": ontology_key, "graphs": dict(keys), "links": dict(link_keys)}

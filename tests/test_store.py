@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rdflib import XSD, Literal, URIRef
 
@@ -315,3 +317,36 @@ def test_changed_graphs_are_updated_by_their_difference(tmp_path, monkeypatch):
     assert sorted(changes["graphs_removed"]) == sorted(
         [str(vocab.report_graph_name(rid))
          for rid in ("blank-2020-01", "churn-2020-01", "kent-police-2007-10", "unblank-2020-01")])
+
+
+def test_a_failed_staging_closes_its_store_before_removing_it(tmp_path, monkeypatch):
+    """RocksDB writes files in the background while a store is open: the staging directory is
+    removed only once the store is closed, including when the failed call's frame (in the
+    traceback) still holds it; else files written after the removal left the directory."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    from hmic_graph import store as store_module
+
+    def full_disk(store, graphs):  # holds the store in its frame, as a failing bulk load does
+        raise OSError(28, "No space left on device")
+
+    removed: list[bool] = []
+    real_rmtree = shutil.rmtree
+
+    def rmtree_once_closed(path, ignore_errors=False):
+        try:  # a second handle opens only once the first has released RocksDB's lock
+            ox.Store(str(Path(path) / store_module.STORE_DIRNAME))
+            removed.append(True)
+        except OSError:
+            removed.append(False)
+        real_rmtree(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(store_module, "_load_graphs", full_disk)
+    monkeypatch.setattr(store_module.shutil, "rmtree", rmtree_once_closed)
+    with pytest.raises(OSError, match="No space left"):
+        load_build(tmp_path, {"essex-police-2007-10": report_graph(hand_built_report())}, {},
+                   ontology_files())
+    assert removed == [True]
+    assert [p.name for p in tmp_path.iterdir()] == []
