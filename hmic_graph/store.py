@@ -212,6 +212,18 @@ def _update_graph(store: ox.Store, name: URIRef, graph: GraphSource) -> bool:
     return True
 
 
+def _update_changed(store: ox.Store, graphs: Mapping[str, GraphSource], keys: Mapping[str, str],
+                    old_keys: Mapping[str, str], name_of: Callable[[str], URIRef]) -> list[str]:
+    """Bring the store's graphs of a previous build up to ``graphs``: a graph whose key changed
+    is updated by its difference, one no longer given is removed. Returns the ids of the graphs
+    to load afresh: new ones, and changed ones _update_graph would not update."""
+    reload = {gid for gid in sorted(graphs) if gid in old_keys and old_keys[gid] != keys[gid]
+              and not _update_graph(store, name_of(gid), graphs[gid])}
+    for gid in sorted(gid for gid in old_keys if keys.get(gid) is None):
+        store.remove_graph(ox.NamedNode(str(name_of(gid))))
+    return sorted(gid for gid in graphs if gid not in old_keys or gid in reload)
+
+
 def _stored_lines(graph: GraphSource) -> set[bytes] | None:
     """A graph's triples as N-Triples lines written as the store writes them back, or None
     when it has blank nodes. Oxigraph keeps some literals in a canonical form (a
@@ -350,11 +362,7 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             # bulk load's files over every index, which slowed every force's follow-up query
             # by 50-80 % until a full compaction (~12 s at 1,000 reports); by difference, ~20 %
             # (bench/RESULTS.md).
-            reload = {rid for rid in sorted(report_graphs) if rid in old_keys and old_keys[rid] != keys[rid]
-                      and not _update_graph(store, vocab.report_graph_name(rid), report_graphs[rid])}
-            for rid in sorted(rid for rid, key in old_keys.items() if keys.get(rid) is None):
-                store.remove_graph(ox.NamedNode(str(vocab.report_graph_name(rid))))
-            todo = sorted(rid for rid in report_graphs if rid not in old_keys or rid in reload)
+            todo = _update_changed(store, report_graphs, keys, old_keys, vocab.report_graph_name)
             lap("update")
         else:
             store = ox.Store(str(work))
@@ -366,11 +374,7 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         if (keys is None) != (link_keys is None):
             raise ValueError("stage_build: keys for both the reports and the links, or for neither")
         if previous is not None:
-            relink = {f for f in sorted(link_graphs) if f in old_links and old_links[f] != link_keys[f]
-                      and not _update_graph(store, vocab.links_graph_name(f), link_graphs[f])}
-            for force in sorted(f for f, key in old_links.items() if link_keys.get(f) is None):
-                store.remove_graph(ox.NamedNode(str(vocab.links_graph_name(force))))
-            todo_links = sorted(f for f in link_graphs if f not in old_links or f in relink)
+            todo_links = _update_changed(store, link_graphs, link_keys, old_links, vocab.links_graph_name)
             lap("update")
         else:
             todo_links = sorted(link_graphs)
