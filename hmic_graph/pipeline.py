@@ -302,7 +302,8 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as background:
         staging = background.submit(
             stage_build, out_dir, {e.info.report_id: e.ntriples_text for e in built}, links_done.result,
-            resources.ontology_files(), keys if cache_dir is not None else None)
+            resources.ontology_files(), keys if cache_dir is not None else None,
+            stop=lambda: links_done.done() and links_done.exception() is not None)
         try:
             by_force: dict[str, ForceReports] = defaultdict(list)
             for e in built:
@@ -331,7 +332,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
                 cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None, ready=store_staged)
         except BaseException as exc:
             if not links_done.done():
-                links_done.set_exception(exc)  # the store thread stops waiting and drops its work
+                links_done.set_exception(exc)  # the store thread stops at its next bulk load or wait, drops its work
             wait([staging])
             if staging.exception() is None:
                 staging.result().discard()

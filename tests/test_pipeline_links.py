@@ -238,7 +238,7 @@ def _dying_linker(*args, **kwargs):
     raise RuntimeError("a linking worker died")
 
 
-def _full_disk(store, graphs):
+def _full_disk(store, graphs, **kw):
     raise OSError("disk full")
 
 

@@ -224,7 +224,8 @@ def test_links_graph_per_force_and_only_changed_forces_replaced(tmp_path, monkey
     loaded = []
     real = store_module._load_graphs
     monkeypatch.setattr(store_module, "_load_graphs",
-                        lambda store, graphs: real(store, [(loaded.append(str(n)), (n, g))[1] for n, g in graphs]))
+                        lambda store, graphs, **kw: real(store, [(loaded.append(str(n)), (n, g))[1] for n, g in graphs],
+                                                         **kw))
     # Kent re-linked (new key, one link fewer), Essex unchanged, a new force, no report change.
     load_build(tmp_path, graphs, {"essex-police": links("essex", 3), "kent-police": links("kent", 1),
                                   "suffolk-constabulary": links("suffolk", 1)},
@@ -329,7 +330,7 @@ def test_a_failed_staging_closes_its_store_before_removing_it(tmp_path, monkeypa
 
     from hmic_graph import store as store_module
 
-    def full_disk(store, graphs):  # holds the store in its frame, as a failing bulk load does
+    def full_disk(store, graphs, **kw):  # holds the store in its frame, as a failing bulk load does
         raise OSError(28, "No space left on device")
 
     removed: list[bool] = []
@@ -349,4 +350,27 @@ def test_a_failed_staging_closes_its_store_before_removing_it(tmp_path, monkeypa
         load_build(tmp_path, {"essex-police-2007-10": report_graph(hand_built_report())}, {},
                    ontology_files())
     assert removed == [True]
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_staging_told_to_stop_ends_before_its_next_bulk_load(tmp_path, monkeypatch):
+    """A build that fails while the store thread loads its report graphs tells it so: it stops
+    before its next bulk load (it does not load every report first) and leaves nothing."""
+    from hmic_graph import store as store_module
+
+    graphs = {f"force-{i}-2007-10": report_graph(hand_built_report(f"force-{i}", f"Force {i}")) for i in range(4)}
+    loads: list[int] = []
+
+    class CountedReader(store_module._ChunkReader):  # one reader per bulk_load call
+        def __init__(self, chunks):
+            loads.append(1)
+            super().__init__(chunks)
+
+    monkeypatch.setattr(store_module, "BULK_LOAD_QUADS", 10)  # a call per report graph
+    monkeypatch.setattr(store_module, "_ChunkReader", CountedReader)
+    links_asked: list[int] = []
+    with pytest.raises(store_module.StagingStopped):
+        store_module.stage_build(tmp_path, graphs, lambda: links_asked.append(1) or ({}, None), ontology_files(),
+                                 stop=lambda: len(loads) >= 1)
+    assert loads == [1] and links_asked == []
     assert [p.name for p in tmp_path.iterdir()] == []
