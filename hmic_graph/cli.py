@@ -98,6 +98,10 @@ def build(
                                max_bytes=int(max_size * 2**20), incremental=incremental, horizon=horizon)
         except HmicError as exc:
             raise fail(str(exc)) from None
+        except KeyboardInterrupt:  # the build drops its temporary files before this arrives
+            # Before the store's swap the previous graph.ttl and store stay; during validation
+            # the new ones are in place: either way every file is whole.
+            raise fail(f"{out_dir}: interrupted; nothing half-written was left", code=130) from None
 
     for outcome in result.inputs:
         if outcome.status == "error":

@@ -116,3 +116,15 @@ def test_an_unwritable_output_names_the_file_asked_for(tmp_path, sample_build_di
     result = runner.invoke(app, ["export", "-f", "nt", "-o", str(target), "-b", str(sample_build_dir)])
     assert result.exit_code == 1, result.output
     assert result.stderr.strip() == f"{target}: Permission denied"
+
+
+def test_an_interrupted_build_says_what_it_left(tmp_path, monkeypatch):
+    import hmic_graph.pipeline as pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "build", interrupted)
+    result = runner.invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-validate"])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == f"{tmp_path / 'out'}: interrupted; nothing half-written was left"
