@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -292,6 +293,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
     # for one edit), each by its difference.
     keys = {e.info.report_id: e.key() for e in built}
     links_done: Future[tuple[dict, dict | None]] = Future()
+    failed = threading.Event()  # the store thread drops its work at its next step
     store_wait = 0.0
 
     def store_staged() -> None:  # graph.ttl waits here: its wait is the store's time
@@ -303,7 +305,7 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         staging = background.submit(
             stage_build, out_dir, {e.info.report_id: e.ntriples_text for e in built}, links_done.result,
             resources.ontology_files(), keys if cache_dir is not None else None,
-            stop=lambda: links_done.done() and links_done.exception() is not None)
+            stop=failed.is_set)
         try:
             by_force: dict[str, ForceReports] = defaultdict(list)
             for e in built:
@@ -331,8 +333,9 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
                    for force in linked)],
                 cache_dir / GRAPH_INDEX_FILE if cache_dir is not None else None, ready=store_staged)
         except BaseException as exc:
+            failed.set()
             if not links_done.done():
-                links_done.set_exception(exc)  # the store thread stops at its next bulk load or wait, drops its work
+                links_done.set_exception(exc)  # the store thread stops waiting for the links
             wait([staging])
             if staging.exception() is None:
                 staging.result().discard()

@@ -333,9 +333,9 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
     written after each swap) has the same ontology files, the previous store is checkpointed
     into the temporary directory (hard links, no copy) and only the graphs of changed, new and
     removed reports and forces are replaced there; otherwise every graph is loaded afresh.
-    ``stop``, asked between bulk loads: when it returns true the staging is dropped and
-    StagingStopped raised (a build that fails while its report graphs load need not wait
-    for all of them).
+    ``stop``, asked between bulk loads and before the compaction: when it returns true the
+    staging is dropped and StagingStopped raised (a build that fails while its store loads
+    need not wait for all of it).
     """
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -388,11 +388,13 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             lap("update")
         else:
             todo_links = sorted(link_graphs)
-        _load_graphs(store, ((vocab.links_graph_name(f), link_graphs[f]) for f in todo_links))
+        _load_graphs(store, ((vocab.links_graph_name(f), link_graphs[f]) for f in todo_links), stop=stop)
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
         lap("load")
+        if stop is not None and stop():
+            raise StagingStopped("the build stopped")
         if previous is None:
             # Each bulk_load call leaves its own files; compacting them once makes queries on
             # the fresh store ~3x faster (100 reports: 81 files → about 20, followup.rq 35 → 11 ms,

@@ -238,21 +238,22 @@ def _dying_linker(*args, **kwargs):
     raise RuntimeError("a linking worker died")
 
 
-def _full_disk(store, graphs, **kw):
+def _full_disk(*args, **kwargs):
     raise OSError("disk full")
 
 
 @pytest.mark.parametrize(("module", "name", "broken", "error"), [
     ("hmic_graph.pipeline", "link_many", _dying_linker, "linking worker died"),
     ("hmic_graph.store", "_load_graphs", _full_disk, "disk full"),
-], ids=["linking", "store"])
+    ("hmic_graph.pipeline", "write_turtle", _full_disk, "disk full"),
+], ids=["linking", "store", "graph.ttl"])
 def test_a_failure_of_linking_or_of_the_store_leaves_the_previous_build(
         tmp_path: Path, monkeypatch, module: str, name: str, broken, error: str) -> None:
     """The store thread loads the report graphs while the workers link, then waits for the
-    links; graph.ttl replaces the previous one only once the store is staged. When linking
-    fails the thread is told so and drops its work; when the store fails graph.ttl is not
-    renamed. Either way the previous graph.ttl, its index (the next build still copies from
-    it) and the previous store stay as they were, with no temporary file or store left."""
+    links; graph.ttl replaces the previous one only once the store is staged. When linking or
+    graph.ttl fails the thread is told so and drops its work; when the store fails graph.ttl
+    is not renamed. Either way the previous graph.ttl, its index (the next build still copies
+    from it) and the previous store stay as they were, with no temporary file or store left."""
     import importlib
 
     inputs = input_dir(tmp_path, (ESSEX_2007, ESSEX_2017))
