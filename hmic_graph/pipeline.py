@@ -36,6 +36,7 @@ from typing import Any, Literal
 from . import resources
 from .cache import (
     CACHE_DIR_NAME,
+    LOCK_FILE_NAME,
     CpuSeconds,
     Extracted,
     ForceLinks,
@@ -60,6 +61,7 @@ __all__ = ["BuildResult", "BuiltReport", "InputOutcome", "build", "expand_inputs
 
 INPUT_SUFFIXES = {".txt", ".pdf"}
 GRAPH_FILE = "graph.ttl"
+VALIDATION_TEXT_FILE = "validation.txt"  # validate.TEXT_FILE, not imported: pySHACL loads with it
 GRAPH_INDEX_FILE = "graph.ttl.index"  # in the cache directory: what graph.ttl is made of
 MANIFEST_FILE = "manifest.json"
 
@@ -135,9 +137,13 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
     missing: list[InputOutcome] = []
     for p in map(Path, paths):
         if p.is_dir():
-            # Hidden files and directories (a build's .cache, editors' backups) are not inputs.
+            # Hidden files and directories (a build's .cache, editors' backups) are not inputs,
+            # nor is a build's own validation.txt (a directory holding a build's lock): reports
+            # in the current directory built into ./out, or into ., must not read it back.
+            builds = {lock.parent for lock in p.rglob(LOCK_FILE_NAME)}
             found = [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
-                     and not any(part.startswith(".") for part in f.relative_to(p).parts)]
+                     and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                     and not (f.name == VALIDATION_TEXT_FILE and f.parent in builds)]
             if not found:
                 missing.append(InputOutcome(str(p), "error", problem="no .txt or .pdf report files in this directory"))
             files.update(found)

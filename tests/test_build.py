@@ -10,9 +10,10 @@ import pytest
 
 from hmic_graph import pipeline, turtle_index
 from hmic_graph.model import Document, HmicError, Report
+from hmic_graph.resources import sample_reports
 from hmic_graph.serialize import atomic_write
 
-from conftest import HAND_TEXT, hand_built_report
+from conftest import HAND_TEXT, hand_built_report, input_dir
 
 FORCES = {"kent": ("kent-police", "Kent Police"), "essex": ("essex-police", "Essex Police")}
 
@@ -228,6 +229,23 @@ def test_directory_inputs_are_report_files_only(tmp_path):
     files, problems = pipeline.expand_inputs([tmp_path, tmp_path / "b.TXT", tmp_path / "gone.txt"])
     assert files == [tmp_path / "b.TXT", tmp_path / "sub" / "c.pdf"]  # sorted, each once
     assert [(Path(p.source).name, p.problem) for p in problems] == [("gone.txt", "no such file")]
+
+
+def test_a_build_directory_among_the_inputs_is_not_read_back(tmp_path):
+    """Reports in a directory built into a directory inside it, or into itself: the second
+    build must not take the first one's validation.txt for a report (it did: 'not a recognised
+    HMIC report layout', exit 1); a validation.txt elsewhere is still an input."""
+    from hmic_graph.validate import TEXT_FILE
+
+    assert pipeline.VALIDATION_TEXT_FILE == TEXT_FILE
+    inputs = input_dir(tmp_path, [sample_reports()[0]])
+    (inputs / "notes").mkdir()
+    (inputs / "notes" / "validation.txt").write_text("a report someone named so\n")
+    for out in (inputs / "out", inputs):
+        for _ in range(2):  # the second build finds the first one's validation.txt
+            result = pipeline.build([inputs], out)
+            assert (out / "validation.txt").is_file() and len(result.reports) == 1
+            assert [o.source for o in result.errors] == [str(inputs / "notes" / "validation.txt")]
 
 
 def test_report_whose_records_clash_is_dropped_alone(tmp_path, monkeypatch):
