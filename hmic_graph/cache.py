@@ -29,8 +29,8 @@ import tempfile
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -584,32 +584,48 @@ def _link_job(args: tuple[str, ForceReports, Path | None, str, int | None]) -> F
 
 
 def link_many(forces: dict[str, ForceReports], cache_dir: Path | None,
-              workers: int | None = None, horizon: int | None = None) -> Iterator[ForceLinks]:
+              workers: int | None = None, horizon: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Iterator[ForceLinks]:
     """link_force for each force (sorted by id), in parallel; cached forces are read in the
-    parent (their entries' heads: the links stay on disk until a stage asks for them)."""
+    parent (their entries' heads: the links stay on disk until a stage asks for them).
+    ``progress(forces linked, forces in all)`` is called as each force is done."""
     workers = default_workers() if workers is None else workers
     version = code_version()
     todo: list[tuple[str, ForceReports, Path | None, str, int | None]] = []
     ready: dict[str, ForceLinks] = {}
+
+    def done(links: ForceLinks) -> None:
+        ready[links.force_id] = links
+        if progress is not None:
+            progress(len(ready), len(forces))
+
     for force_id in sorted(forces):
         cached = _cached_links(force_id, cache_dir, [item[0] for item in forces[force_id]], version, horizon)
         if cached is not None:
-            ready[force_id] = cached
+            done(cached)
         else:
             todo.append((force_id, forces[force_id], cache_dir, version, horizon))
     if workers <= 1 or not todo:
-        ready.update((links.force_id, links) for links in map(_link_job, todo))
+        for links in map(_link_job, todo):
+            done(links)
     elif len(todo) < workers:
         # Fewer forces than workers (a rebuild after an edit): their assessments in parallel.
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for force_id, reports, _, _, _ in todo:
-                ready[force_id] = link_force(force_id, reports, cache_dir, version, check_cache=False,
-                                             horizon=horizon, pool=pool)
+                done(link_force(force_id, reports, cache_dir, version, check_cache=False,
+                                horizon=horizon, pool=pool))
     else:
         # The largest forces first, so one long force does not start last.
         todo.sort(key=lambda job: -len(job[1]))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            ready.update((links.force_id, links) for links in pool.map(_link_job, todo, chunksize=1))
+            futures = [pool.submit(_link_job, job) for job in todo]
+            try:
+                for future in as_completed(futures):  # as they end, for progress
+                    done(future.result())
+            except BaseException:
+                for future in futures:  # what has not started does not run
+                    future.cancel()
+                raise
     for force_id in sorted(ready):
         yield ready[force_id]
 

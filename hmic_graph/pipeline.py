@@ -317,7 +317,8 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
             for e in built:
                 by_force[e.info.force_id].append((e.sha256, e.info, e.report_blob))
                 e.report_blob = None  # the report's text is not needed after linking
-            linked = list(link_many(by_force, cache_dir, workers, horizon))
+            linked = list(link_many(by_force, cache_dir, workers, horizon, progress=lambda done, forces: step(
+                0, f"linking reports ({done} of {forces} forces) and loading the store")))
             del by_force
             result.links = linked
             result.relinked = [force.force_id for force in linked if not force.from_cache]
@@ -368,7 +369,8 @@ def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts:
         groups = (({e.info.report_id: e.ntriples for e in reports_of.pop(force.force_id, [])}, force.ntriples)
                   for force in linked)
         store = open_store(out_dir)
-        result.validation = validate_groups(groups, out_dir, store, workers, cache=cache_dir is not None)
+        result.validation = validate_groups(groups, out_dir, store, workers, cache=cache_dir is not None,
+                                            progress=lambda done: step(3, f"validating ({done} of {len(built)} reports)"))
         del store
         result.conforms = bool(result.validation.conforms)
         lap("validate")

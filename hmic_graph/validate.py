@@ -28,7 +28,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -489,11 +489,13 @@ UNITS_PER_BATCH = 64
 
 def validate_groups(groups: Iterable[tuple[Mapping[str, GraphSource], GraphSource]],
                     out_dir: Path | None = None, store: ox.Store | None = None,
-                    workers: int | None = None, cache: bool = True) -> ValidationResult:
+                    workers: int | None = None, cache: bool = True,
+                    progress: Callable[[int], None] | None = None) -> ValidationResult:
     """validate_reports over groups of reports, each with the links among them: a force's
     reports and its links graph. Follow-ups never cross forces, so each group's units are
     whole, and only one group's triples (plus a batch of units) are in memory at a time:
-    the 1,000-report corpus is never held whole."""
+    the 1,000-report corpus is never held whole. ``progress(reports validated)`` is called
+    as batches of them are done."""
     started = time.perf_counter()
     version = validation_version()
     cache_dir = Path(out_dir) / CACHE_DIR if cache and out_dir is not None else None
@@ -507,6 +509,8 @@ def validate_groups(groups: Iterable[tuple[Mapping[str, GraphSource], GraphSourc
                 _cache_write(cache_dir, key, problems)
                 described.extend(problems)
             pending.clear()
+            if progress is not None:
+                progress(reports)  # every report read so far is validated now
 
         for report_graphs, links in groups:
             reports += len(report_graphs)

@@ -275,3 +275,35 @@ def test_a_failure_of_linking_or_of_the_store_leaves_the_previous_build(
     result = build([inputs], out, validate=False)
     assert "2 of 3 sources changed" in result.graph_write.note  # the kept index was read
     assert (out / "graph.ttl").read_bytes() != graph_before and _quads(out) != quads_before
+
+
+def test_long_stages_report_their_progress(tmp_path: Path) -> None:
+    """Linking says how many forces are done and validation how many reports, as they end
+    (at 1,000 reports they take minutes under one line otherwise)."""
+    steps: list[tuple[int, int, str]] = []
+    result = build(None, tmp_path / "out", workers=2, progress=lambda done, total, what: steps.append((done, total, what)))
+    forces = len({r.info.force_id for r in result.reports})
+    linking = [what for _, _, what in steps if what.startswith("linking reports (")]
+    assert linking == [f"linking reports ({n} of {forces} forces) and loading the store" for n in range(1, forces + 1)]
+    validating = [what for _, _, what in steps if what.startswith("validating (")]
+    assert validating and validating[-1] == f"validating ({len(result.reports)} of {len(result.reports)} reports)"
+    assert [done for done, _, _ in steps] == sorted(done for done, _, _ in steps)  # the bar never goes back
+
+
+def _link_job_failing_for_essex(args):
+    from hmic_graph import cache
+
+    if args[0] == "essex-police":
+        raise RuntimeError("essex linking failed")
+    return cache.link_force(args[0], args[1], args[2], args[3], check_cache=False, horizon=args[4])
+
+
+def test_a_force_failing_in_a_linking_worker_fails_the_build_in_one_piece(tmp_path: Path, monkeypatch) -> None:
+    """Forces are collected as they end (for progress): a worker's error still reaches the
+    build, the forces not started are cancelled, and nothing is written."""
+    from hmic_graph import cache
+
+    monkeypatch.setattr(cache, "_link_job", _link_job_failing_for_essex)  # workers fork after this
+    with pytest.raises(RuntimeError, match="essex linking failed"):
+        build(None, tmp_path / "out", workers=2, validate=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".build.lock", ".cache"]
