@@ -10,7 +10,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -64,6 +67,9 @@ def command(*args, **kwargs):
         def run(*call_args, **call_kwargs):
             try:
                 return function(*call_args, **call_kwargs)
+            except BrokenPipeError:  # output piped into a reader that stopped (head): quietly
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise typer.Exit(141) from None
             except OSError as exc:
                 raise fail(os_problem(exc)) from None
         return register(run)
@@ -413,15 +419,25 @@ BuildDir = Annotated[Path, typer.Option("--build", "-b", help="Build directory h
 @command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, trig or csv.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file (for csv: a directory of tables).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, - for standard output (for csv: a directory of tables).")],
     graph: Annotated[Optional[str], typer.Option("--graph", "-g", help="One named graph: a report id, ontology, taxonomy, links, or a graph IRI.")] = None,
     build_dir: BuildDir = Path("out"),
 ) -> None:
     """Export the graph as Turtle, N-Triples, JSON-LD, TriG (a named graph per report) or CSV tables."""
     from .export import export as run_export
 
+    to_stdout = str(output) == "-"
     try:
-        written = run_export(build_dir, fmt, output, graph)
+        if to_stdout and fmt == "csv":
+            raise HmicError("-", "csv export writes several tables: give a directory, not standard output")
+        with tempfile.TemporaryDirectory(prefix="hmic-export.") as tmp:
+            # Standard output gets the file's bytes once it is whole, and nothing else.
+            written = run_export(build_dir, fmt, Path(tmp) / f"export.{fmt}" if to_stdout else output, graph)
+            if to_stdout:
+                with open(written[0], "rb") as fh:
+                    shutil.copyfileobj(fh, sys.stdout.buffer)
+                sys.stdout.flush()
+                return
     except HmicError as exc:
         raise fail(str(exc)) from None
     for path in written:

@@ -128,3 +128,32 @@ def test_an_interrupted_build_says_what_it_left(tmp_path, monkeypatch):
     result = runner.invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-validate"])
     assert result.exit_code == 130
     assert result.stderr.strip() == f"{tmp_path / 'out'}: interrupted; nothing half-written was left"
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl"])
+def test_export_to_standard_output_gives_the_file_s_bytes_alone(tmp_path, sample_build_dir, fmt):
+    to_file = runner.invoke(app, ["export", "-f", fmt, "-o", str(tmp_path / f"graph.{fmt}"), "-b", str(sample_build_dir)])
+    to_stdout = runner.invoke(app, ["export", "-f", fmt, "-o", "-", "-b", str(sample_build_dir)])
+    assert to_file.exit_code == 0 and to_stdout.exit_code == 0, to_stdout.output
+    assert to_stdout.stdout_bytes == (tmp_path / f"graph.{fmt}").read_bytes()
+    assert not Path("-").exists()
+
+
+def test_csv_export_to_standard_output_is_refused_in_one_line(sample_build_dir):
+    result = runner.invoke(app, ["export", "-f", "csv", "-o", "-", "-b", str(sample_build_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "-: csv export writes several tables: give a directory, not standard output"
+
+
+def test_output_piped_into_a_reader_that_stops_ends_quietly(sample_build_dir):
+    """`hmic-graph export -o - | head`: the broken pipe ends the command with 141 (the
+    shell's code for SIGPIPE) and no message or traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "hmic_graph.cli", "export", "-f", "nt", "-o", "-",
+                             "-b", str(sample_build_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"<")
+    proc.stdout.close()  # the reader stops; the samples' export is far larger than a pipe's buffer
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""
