@@ -131,12 +131,13 @@ def test_an_interrupted_build_says_what_it_left(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("fmt", ["nt", "ttl"])
-def test_export_to_standard_output_gives_the_file_s_bytes_alone(tmp_path, sample_build_dir, fmt):
+def test_export_to_standard_output_gives_the_file_s_bytes_alone(tmp_path, sample_build_dir, fmt, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a file named '-' would land
     to_file = runner.invoke(app, ["export", "-f", fmt, "-o", str(tmp_path / f"graph.{fmt}"), "-b", str(sample_build_dir)])
     to_stdout = runner.invoke(app, ["export", "-f", fmt, "-o", "-", "-b", str(sample_build_dir)])
     assert to_file.exit_code == 0 and to_stdout.exit_code == 0, to_stdout.output
     assert to_stdout.stdout_bytes == (tmp_path / f"graph.{fmt}").read_bytes()
-    assert not Path("-").exists()
+    assert not (tmp_path / "-").exists()
 
 
 def test_csv_export_to_standard_output_is_refused_in_one_line(sample_build_dir):
