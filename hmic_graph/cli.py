@@ -426,18 +426,18 @@ def export(
     """Export the graph as Turtle, N-Triples, JSON-LD, TriG (a named graph per report) or CSV tables."""
     from .export import export as run_export
 
-    to_stdout = str(output) == "-"
     try:
-        if to_stdout and fmt == "csv":
-            raise HmicError("-", "csv export writes several tables: give a directory, not standard output")
-        with tempfile.TemporaryDirectory(prefix="hmic-export.") as tmp:
-            # Standard output gets the file's bytes once it is whole, and nothing else.
-            written = run_export(build_dir, fmt, Path(tmp) / f"export.{fmt}" if to_stdout else output, graph)
-            if to_stdout:
-                with open(written[0], "rb") as fh:
+        if str(output) == "-":
+            if fmt == "csv":
+                raise HmicError("-", "csv export writes several tables: give a directory, not standard output")
+            with tempfile.TemporaryDirectory(prefix="hmic-export.") as tmp:
+                # Standard output gets the file's bytes once it is whole, and nothing else.
+                [path] = run_export(build_dir, fmt, Path(tmp) / f"export.{fmt}", graph)
+                with open(path, "rb") as fh:
                     shutil.copyfileobj(fh, sys.stdout.buffer)
                 sys.stdout.flush()
-                return
+            return
+        written = run_export(build_dir, fmt, output, graph)
     except HmicError as exc:
         raise fail(str(exc)) from None
     for path in written:
