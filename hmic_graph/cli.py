@@ -57,9 +57,8 @@ def os_problem(exc: OSError) -> str:
 
 
 def command(*args, **kwargs):
-    """``app.command`` whose command turns an OSError into a one-line error: the modules
-    raise HmicError for what they check, and the system's own refusals must not end in a
-    traceback either."""
+    """``app.command`` whose command ends an HmicError (what the modules check) or an OSError
+    (the system's own refusals) in one line on stderr and exit code 1, never a traceback."""
     register = app.command(*args, **kwargs)
 
     def decorate(function):
@@ -67,6 +66,8 @@ def command(*args, **kwargs):
         def run(*call_args, **call_kwargs):
             try:
                 return function(*call_args, **call_kwargs)
+            except HmicError as exc:
+                raise fail(str(exc)) from None
             except BrokenPipeError:  # output piped into a reader that stopped (head): quietly
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(141) from None
@@ -102,8 +103,6 @@ def build(
             result = run_build(paths or None, out_dir, include_contacts=include_contacts,
                                progress=progress, validate=validate,
                                max_bytes=int(max_size * 2**20), incremental=incremental, horizon=horizon)
-        except HmicError as exc:
-            raise fail(str(exc)) from None
         except KeyboardInterrupt:  # the build drops its temporary files before this arrives
             # Before the store's swap the previous graph.ttl and store stay; during validation
             # the new ones are in place: either way every file is whole.
@@ -170,10 +169,7 @@ def validate_command(
     Exit code 1 on violations, 0 when there are only warnings."""
     from .validate import validate_graph_file
 
-    try:
-        result = validate_graph_file(graph, out_dir)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    result = validate_graph_file(graph, out_dir)
     _print_validation(result.text)
     out.print(f"({result.seconds:.1f} s) → {result.text_path}, {result.results_path}", markup=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)
@@ -195,10 +191,7 @@ def reason_command(
     the defined classes (ontology/defined.ttl), written to inferred.ttl."""
     from .reason import describe_classes, reason
 
-    try:
-        result = reason(graph, out_dir)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    result = reason(graph, out_dir)
     if not result.consistent:
         raise fail(f"INCONSISTENT: {result.explanation}")
     out.print(f"consistent ({result.seconds:.1f} s)", style="bold", markup=False)
@@ -356,10 +349,7 @@ def query(
             params = " ".join(f"[--param {p.name}=…]" if p.optional else f"--param {p.name}=…" for p in q.params)
             out.print(f"[bold]{q.name}[/bold] {params}\n    {q.title}: {q.description}", soft_wrap=True)
         return
-    try:
-        columns, rows = run_named(open_store(out_dir), name, parse_params(param or []))
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    columns, rows = run_named(open_store(out_dir), name, parse_params(param or []))
     _print_rows(columns, rows, fmt, title=name)
 
 
@@ -378,14 +368,11 @@ def sparql(
         raise fail(f"--format: expected table, csv or json, not {fmt!r}", 2)
     if (text is None) == (file is None):
         raise fail("give either a query text or --file FILE.rq", 2)
-    try:
-        if file is not None:
-            if not file.is_file():
-                raise HmicError(str(file), "no such query file")
-            text = file.read_text(encoding="utf-8")
-        rows = select(open_store(out_dir), text or "")
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    if file is not None:
+        if not file.is_file():
+            raise HmicError(str(file), "no such query file")
+        text = file.read_text(encoding="utf-8")
+    rows = select(open_store(out_dir), text or "")
     _print_rows(result_columns(text or "", rows), rows, fmt)
 
 
@@ -401,10 +388,7 @@ def trace(
 
     if fmt not in ("text", "json"):
         raise fail(f"--format: expected text or json, not {fmt!r}", 2)
-    try:
-        timeline = force_timeline(open_store(out_dir), force)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    timeline = force_timeline(open_store(out_dir), force)
     if fmt == "json":
         sys.stdout.write(json.dumps(dataclasses.asdict(timeline), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -426,20 +410,17 @@ def export(
     """Export the graph as Turtle, N-Triples, JSON-LD, TriG (a named graph per report) or CSV tables."""
     from .export import export as run_export
 
-    try:
-        if str(output) == "-":
-            if fmt == "csv":
-                raise HmicError("-", "csv export writes several tables: give a directory, not standard output")
-            with tempfile.TemporaryDirectory(prefix="hmic-export.") as tmp:
-                # Standard output gets the file's bytes once it is whole, and nothing else.
-                [path] = run_export(build_dir, fmt, Path(tmp) / f"export.{fmt}", graph)
-                with open(path, "rb") as fh:
-                    shutil.copyfileobj(fh, sys.stdout.buffer)
-                sys.stdout.flush()
-            return
-        written = run_export(build_dir, fmt, output, graph)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    if str(output) == "-":
+        if fmt == "csv":
+            raise HmicError("-", "csv export writes several tables: give a directory, not standard output")
+        with tempfile.TemporaryDirectory(prefix="hmic-export.") as tmp:
+            # Standard output gets the file's bytes once it is whole, and nothing else.
+            [path] = run_export(build_dir, fmt, Path(tmp) / f"export.{fmt}", graph)
+            with open(path, "rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.flush()
+        return
+    written = run_export(build_dir, fmt, output, graph)
     for path in written:
         out.print(f"→ {path}", markup=False, soft_wrap=True)
 
@@ -457,11 +438,8 @@ def network(
     from .network import build_network
     from .store import open_store
 
-    try:
-        written, summary = build_network(open_store(build_dir), out_dir, force=force, kind=kind,
-                                         min_weight=min_weight, units=units)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    written, summary = build_network(open_store(build_dir), out_dir, force=force, kind=kind,
+                                     min_weight=min_weight, units=units)
     out.print(summary, markup=False, soft_wrap=True)
     for path in written:
         out.print(f"→ {path}", markup=False, soft_wrap=True)
@@ -475,10 +453,7 @@ def serve(
     """A read-only SPARQL 1.1 endpoint over the build's store (Oxigraph server) until Ctrl-C."""
     from .serve import serve_forever
 
-    try:
-        serve_forever(build_dir, port, announce=lambda text: out.print(text, markup=False, soft_wrap=True))
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    serve_forever(build_dir, port, announce=lambda text: out.print(text, markup=False, soft_wrap=True))
 
 
 @command()
@@ -492,10 +467,7 @@ def push(
     Credentials, when the store needs them: HMIC_ENDPOINT_USER and HMIC_ENDPOINT_PASSWORD."""
     from .serve import push as run_push
 
-    try:
-        pushed = run_push(build_dir, endpoint, graph_store)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    pushed = run_push(build_dir, endpoint, graph_store)
     for name, count in pushed.items():
         out.print(f"{count:>7} triples → {name}", markup=False, soft_wrap=True)
 
@@ -509,10 +481,7 @@ def site(
     from .site import build_site
     from .store import open_store
 
-    try:
-        index = build_site(open_store(build_dir), out_dir)
-    except HmicError as exc:
-        raise fail(str(exc)) from None
+    index = build_site(open_store(build_dir), out_dir)
     out.print(f"→ {index}", markup=False, soft_wrap=True)
 
 
