@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -98,11 +99,14 @@ def test_graph_store_url_defaults():
     assert serve.default_graph_store("http://localhost:3030/ds/query") == "http://localhost:3030/ds/data"
 
 
-def test_cli_serve_runs_until_interrupted(sample_build_dir):
+@pytest.mark.parametrize("stop", ["sigint", "ctrl-c-at-terminal", "sigterm"])
+def test_cli_serve_runs_until_stopped_and_takes_the_server_with_it(sample_build_dir, stop):
+    """SIGINT to the command; Ctrl-C at a terminal (SIGINT to the whole process group, the
+    server included); 'kill PID' (SIGTERM): each stops quietly with exit 0 and no server left."""
     port = serve.free_port()
     proc = subprocess.Popen([sys.executable, "-m", "hmic_graph.cli", "serve", "--port", str(port),
                              "--build", str(sample_build_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, start_new_session=True)
     try:
         rows = None
         for _ in range(300):
@@ -116,12 +120,18 @@ def test_cli_serve_runs_until_interrupted(sample_build_dir):
         assert rows is not None, proc.stderr.read() if proc.poll() is not None else "no answer"
         assert len(rows) == 5
     finally:
-        proc.send_signal(signal.SIGINT)
+        if stop == "ctrl-c-at-terminal":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGINT)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    stderr = proc.stderr.read()
+    assert proc.returncode == 0, stderr
+    assert stderr == ""
     with pytest.raises(HmicError, match="cannot reach"):
         serve.sparql_select(serve.endpoint_url(port), REPORTS, timeout=2)  # the server went with it
 
