@@ -101,6 +101,8 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
         if "=" not in pair:
             raise HmicError(pair, "a parameter is written NAME=VALUE, e.g. force=essex-police")
         k, v = pair.split("=", 1)
+        if k.strip() in out:
+            raise HmicError(pair, f"parameter {k.strip()} given twice (a parameter takes one value)")
         out[k.strip()] = v.strip()
     return out
 
@@ -140,8 +142,21 @@ def run_named(store, name: str, values: Mapping[str, str] | None = None,
     from .store import select
 
     query = get_query(name, directory)
-    rows = select(store, query.sparql, bindings_for(query, values or {}))
+    bindings = bindings_for(query, values or {})
+    check_known(store, query, bindings, values or {})
+    rows = select(store, query.sparql, bindings)
     return result_columns(query.sparql, rows), rows
+
+
+def check_known(store, query: NamedQuery, bindings: Mapping[str, Node], values: Mapping[str, str]) -> None:
+    """Refuse a force, report or issue id the store does not hold (sparql/known-term.rq)."""
+    from . import sparql
+    from .store import ask
+
+    for param in query.params:
+        if param.type in ("force", "report", "issue") and param.name in bindings:
+            if not ask(store, sparql.load("known-term"), {"term": bindings[param.name]}):
+                raise HmicError(f"{param.name}={values[param.name]}", f"no {param.type} with this id in the build's store")
 
 
 def result_columns(sparql: str, rows: list[dict]) -> list[str]:

@@ -139,6 +139,21 @@ def test_parameters_are_typed_and_checked():
         parse_params(["force"])
     q2 = parse_query("# title: t\n# param: n (integer, optional) - a number\nSELECT * WHERE {}", "t")
     assert bindings_for(q2, {"n": "3"}) == {"n": Literal(3)}
+    with pytest.raises(HmicError, match="force given twice"):
+        parse_params(["force=essex-police", "force=norfolk-constabulary"])  # not the last one silently
+
+
+@pytest.mark.parametrize("name, param, value", [
+    ("grades-matrix", "force", "no-such-force"),
+    ("report-summary", "report", "essex-police-1999-01"),
+    ("findings-by-issue", "issue", "no-such-issue"),
+])
+def test_an_id_the_store_does_not_hold_is_an_error_not_an_empty_table(store, name, param, value):
+    with pytest.raises(HmicError, match=f"no {param} with this id in the build's store") as err:
+        run_named(store, name, {param: value})
+    assert str(err.value).startswith(f"{param}={value}: ")
+    assert run_named(store, name, {param: {"force": "essex-police", "report": "essex-police-2007-10",
+                                            "issue": "missing-persons"}[param]})[1]  # a held id still answers
 
 
 def test_formats(store):
