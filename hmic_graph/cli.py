@@ -344,6 +344,8 @@ def query(
 
     if fmt not in ("table", "csv", "json"):
         raise fail(f"--format: expected table, csv or json, not {fmt!r}", 2)
+    if param and not name and not list_queries:
+        raise fail("--param needs a query name: hmic-graph query NAME --param ... (names: --list)", 2)
     if list_queries or not name:
         for q in load_queries().values():
             params = " ".join(f"[--param {p.name}=…]" if p.optional else f"--param {p.name}=…" for p in q.params)
@@ -403,7 +405,7 @@ BuildDir = Annotated[Path, typer.Option("--build", "-b", help="Build directory h
 @command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, jsonld, trig or csv.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, - for standard output (for csv: a directory of tables).")],
+    output: Annotated[Path, typer.Option("--output", "--out", "-o", help="Output file, - for standard output (for csv: a directory of tables).")],
     graph: Annotated[Optional[str], typer.Option("--graph", "-g", help="One named graph: a report id, ontology, taxonomy, links, or a graph IRI.")] = None,
     build_dir: BuildDir = Path("out"),
 ) -> None:

@@ -8,6 +8,7 @@ byte-identical and diffs between builds are readable.
 
 from __future__ import annotations
 
+import errno
 import gc
 import heapq
 import io
@@ -311,6 +312,8 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():  # found now, not by the rename after the whole file is written
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:  # named by the file asked for, not by the temporary name
@@ -346,6 +349,16 @@ _FORMAT_BY_SUFFIX = {".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rd
                      ".xml": "xml", ".trig": "trig", ".nq": "nquads"}
 
 
+def parser_problem(exc: Exception) -> str:
+    """rdflib's parse error in one line: 'at line 3 of <>:' then, on the next line, what is
+    wrong ('Bad syntax (expected directive or statement) at ^ in: <the bytes>')."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+    where = lines[0].replace(" of <>", "")
+    if where.endswith(":") and len(lines) > 1:
+        return f"{where} {lines[1].split(' at ^ in:')[0]}"
+    return where
+
+
 def read_graph_file(path: Path | str | None = None) -> tuple[Graph, Path]:
     """A graph file (default ``out/graph.ttl``; format from the suffix, else Turtle) and its
     path; a missing or unreadable file is one HmicError line."""
@@ -358,7 +371,7 @@ def read_graph_file(path: Path | str | None = None) -> tuple[Graph, Path]:
     try:
         graph.parse(path, format=_FORMAT_BY_SUFFIX.get(path.suffix.lower(), "turtle"))
     except Exception as exc:  # rdflib raises many parser-specific types
-        raise HmicError(str(path), f"cannot read RDF: {exc}".splitlines()[0]) from None
+        raise HmicError(str(path), f"cannot read RDF: {parser_problem(exc)}") from None
     if not len(graph):  # "conforms" or "consistent" over nothing would mislead
         raise HmicError(str(path), "no triples in this graph file: nothing to check")
     return graph, path

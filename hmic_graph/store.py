@@ -582,11 +582,22 @@ def bind(sparql: str, bindings: Mapping[str, object] | None) -> str:
     return sparql[:at] + values_clause(bindings) + sparql[at:]
 
 
+# An update's first keyword, after any comments, PREFIX and BASE: Store.query reads it as a
+# query with a syntax error ('expected CONSTRUCT'), which does not tell the user why.
+_UPDATE_START = re.compile(
+    r"(?:\s|#[^\n]*(?:\n|$))*(?:(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)(?:\s|#[^\n]*(?:\n|$))*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
+
+
 def _run(store: ox.Store, sparql: str, bindings: Mapping[str, object] | None):
     try:
         return store.query(bind(sparql, bindings), use_default_graph_as_union=True,
                            prefixes=dict(vocab.PREFIXES))
     except SyntaxError as exc:
+        update = _UPDATE_START.match(sparql)
+        if update:
+            raise HmicError("query", f"{update.group(1).upper()} is a SPARQL update: the store is only "
+                                     "read here, never changed (give a query)") from None
         raise HmicError("query", f"SPARQL syntax error: {exc}") from None
 
 

@@ -103,6 +103,18 @@ def test_an_output_path_under_a_file_is_one_line(tmp_path, sample_build_dir, arg
     assert file.read_text() == "not a directory\n"
 
 
+@pytest.mark.parametrize("option", ["--output", "--out", "-o"])
+def test_an_export_onto_a_directory_is_one_line_naming_it(tmp_path, sample_build_dir, option):
+    """Refused before the file is written (the rename after it named the temporary file),
+    with the option spelt as the other output commands spell it too (--out)."""
+    target = tmp_path / "exports"
+    target.mkdir()
+    result = runner.invoke(app, ["export", "-f", "ttl", option, str(target), "-b", str(sample_build_dir)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"{target}: is a directory, not a file"
+    assert list(target.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["exports"]
+
+
 def test_an_unwritable_output_names_the_file_asked_for(tmp_path, sample_build_dir, monkeypatch):
     """atomic_file writes a temporary file beside the output: when the system refuses it, the
     one line names the output asked for, not the temporary name."""

@@ -36,6 +36,16 @@ def test_missing_and_unreadable_files_are_one_line_errors(tmp_path):
     assert "\n" not in str(unreadable.value)
 
 
+def test_a_turtle_syntax_error_says_where_and_what(tmp_path):
+    """rdflib puts the line on one line and what is wrong on the next: both are kept (the
+    message ended at 'at line 2 of <>:')."""
+    bad = tmp_path / "graph.ttl"
+    bad.write_text('@prefix : <http://e/> .\n:a :b "unterminated .\n', encoding="utf-8")
+    with pytest.raises(HmicError) as unreadable:
+        read_graph_file(bad)
+    assert str(unreadable.value) == f"{bad}: cannot read RDF: at line 2: Bad syntax (newline found in string literal)"
+
+
 def test_an_empty_graph_a_directory_or_a_device_is_refused(tmp_path):
     """validate and reason over nothing would report 'conforms' or 'consistent': refused."""
     (tmp_path / "empty.ttl").write_text("@prefix ex: <http://e/> .\n# no triples\n", encoding="utf-8")

@@ -82,8 +82,20 @@ def test_construct_and_bad_query(build_dir):
     store = open_store(build_dir)
     g = construct(store, "CONSTRUCT { ?r hmic:aboutForce ?f } WHERE { ?r hmic:aboutForce ?f }")
     assert len(g) == 2
-    with pytest.raises(HmicError):
+    with pytest.raises(HmicError, match="SPARQL syntax error"):
         select(store, "SELECT WHERE {")
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+    "# remove the reports\nPREFIX hmic: <https://w3id.org/hmic-graph/ontology#>\n\n  delete WHERE { ?r a hmic:InspectionReport }",
+    "BASE <http://e/> DROP ALL",
+])
+def test_an_update_is_refused_as_an_update_not_as_bad_syntax(build_dir, update):
+    store = open_store(build_dir)
+    with pytest.raises(HmicError, match=r"is a SPARQL update: the store is only read here"):
+        select(store, update)
+    assert len(select(store, "SELECT ?r WHERE { ?r a hmic:InspectionReport }")) == 2  # unchanged
 
 
 def test_missing_store_is_a_one_line_error(tmp_path):
