@@ -80,6 +80,27 @@ def test_pdf_peel_gives_the_same_grades_and_areas_for_improvement_as_text(pdf_20
         "The force should evaluate and share effective practice routinely")
 
 
+@pytest.mark.parametrize("sample", sorted(SAMPLE_REPORTS_DIR.glob("*.txt")), ids=lambda p: p.stem)
+def test_every_sample_as_a_pdf_gives_the_records_of_its_text(sample: Path, tmp_path: Path) -> None:
+    """Every bundled report, rendered as a PDF: the same formal findings, grades and good
+    practice; observations hold the same words under the same areas. The one difference
+    allowed (README): a paragraph whose page ends on a full line ending a sentence may come out
+    as two observations, each then a run of consecutive observations made from one."""
+    pdf = render_file(sample, tmp_path / f"{sample.stem}.pdf", "HMIC Inspection Report", "Inspection report")
+    from_text, from_pdf = extract_report(read_document(sample)), extract_report(read_document(pdf))
+    assert _key_records(from_pdf) == _key_records(from_text)
+    assert ([(f.area, _norm(f.text)) for f in from_pdf.findings_of("good-practice")]
+            == [(f.area, _norm(f.text)) for f in from_text.findings_of("good-practice")])
+    split = [(f.area, _norm(f.text)) for f in from_pdf.findings_of("observation")]
+    for area, text in ((f.area, _norm(f.text)) for f in from_text.findings_of("observation")):
+        parts, joined = 0, ""
+        while joined != text:
+            assert split[parts][0] == area and text.startswith(f"{joined} {split[parts][1]}".strip()), (text, split[parts])
+            joined, parts = f"{joined} {split[parts][1]}".strip(), parts + 1
+        split = split[parts:]
+    assert split == []
+
+
 def test_pdf_lines_carry_their_page(pdf_2007, pdf_2016) -> None:
     for doc in (pdf_2007, pdf_2016):
         assert doc.media_type == "application/pdf"
