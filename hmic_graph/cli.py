@@ -211,9 +211,15 @@ def reason_command(
 
 # -- extract -----------------------------------------------------------------------------
 
-def report_as_json(report: Report) -> dict:
-    """The records of a report as plain data (the document's lines left out: they are the file)."""
+def report_as_json(report: Report, include_contacts: bool = False) -> dict:
+    """The records of a report as plain data (the document's lines left out: they are the file).
+    Force contacts keep their role; their names, phones and e-mails only with include_contacts,
+    as in the graph."""
     data = dataclasses.asdict(report)
+    if not include_contacts:
+        for practice in data["practices"]:
+            for contact in practice["contacts"]:
+                contact.update(name=None, phone=None, email=None)
     doc = data.pop("document")
     data["document"] = {k: doc[k] for k in ("source", "sha256", "media_type", "size")}
     data["document"]["lines"] = len(doc["lines"])
@@ -290,6 +296,7 @@ def organisation_tables(report: Report) -> list[tuple[str, tuple[str, ...], list
 def extract(
     file: Annotated[Path, typer.Argument(help="One report file (.txt or .pdf).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
+    include_contacts: Annotated[bool, typer.Option("--include-contacts", help="Show force contacts' names, phones and e-mails (personal data).")] = False,
 ) -> None:
     """Show the records extracted from one report (no graph is written)."""
     from .extract import extract_report
@@ -302,7 +309,7 @@ def extract(
     except HmicError as exc:
         raise fail(f"{file}: {exc.problem}") from None
     if fmt == "json":
-        sys.stdout.write(json.dumps(report_as_json(report), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(report_as_json(report, include_contacts), indent=2, ensure_ascii=False) + "\n")
     else:
         print_report_tables(report)
 

@@ -59,6 +59,25 @@ def test_extract_json_and_table(tmp_path, monkeypatch):
     assert "Child abuse" in table.stdout and "Findings" in table.stdout
 
 
+def test_extract_shows_force_contacts_personal_data_only_when_asked():
+    """Like the graph: a contact's role always, its name, phone and e-mail with --include-contacts."""
+    from hmic_graph.resources import SAMPLE_REPORTS_DIR
+
+    personal = 0
+    for sample in sorted(SAMPLE_REPORTS_DIR.glob("*.txt")):
+        asked = runner.invoke(app, ["extract", str(sample), "-f", "json", "--include-contacts"])
+        plain = runner.invoke(app, ["extract", str(sample), "-f", "json"])
+        assert asked.exit_code == plain.exit_code == 0, asked.output + plain.output
+        contacts = [c for p in json.loads(asked.stdout)["practices"] for c in p["contacts"]]
+        kept = [c for p in json.loads(plain.stdout)["practices"] for c in p["contacts"]]
+        assert [c["role"] for c in kept] == [c["role"] for c in contacts]
+        assert all(c["name"] is c["phone"] is c["email"] is None for c in kept)
+        for value in (v for c in contacts for v in (c["name"], c["phone"], c["email"]) if v):
+            assert value not in plain.stdout
+            personal += 1
+    assert personal > 5  # the samples print several contacts' names and numbers
+
+
 def test_extract_bad_file_is_one_line(tmp_path):
     bad = tmp_path / "empty.txt"
     bad.write_text("")
