@@ -33,8 +33,8 @@ def test_essex_contacts_are_parsed() -> None:
     contacts = [c for p in sample("essex").practices for c in p.contacts]
     assert [(c.role, c.name, c.phone, c.email) for c in contacts] == [
         ("Communications Manager", "Daniel Lennox-Foreman", "01245 452439", None),
-        ("PS", "1802 Faccini", "01245 491491 ext 51916", None),
-        ("Sgt", "2299 Kevin Whipps", "07890 969087", None),
+        ("PS", "Faccini", "01245 491491 ext 51916", None),
+        ("Sgt", "Kevin Whipps", "07890 969087", None),
         ("Head of Compliance and Review", "Dick Madden", "01245 452218", None),
         ("Head of Compliance and Review", "Dick Madden", "01245 452218", None),
         ("DCI, Public Protection Unit, HQ Crime", "Ewen Wilson", None, "Ewen.wilson@essex.pnn.police.uk"),
@@ -51,7 +51,7 @@ def test_other_forces_practice() -> None:
     assert [(p.area, p.contacts[0].role, p.contacts[0].name) for p in cheshire] == [
         ("Neighbourhood Policing", "Sergeant, PCSO Project Manager", "Jez Taylor"),
         ("Performance management", "Assistant Chief Officer", "Brian Simmons"),
-        ("Missing persons", "Detective Constable", "481 Alison McCausland"),
+        ("Missing persons", "Detective Constable", "Alison McCausland"),
     ]
     norfolk = sample("norfolk").practices
     # 'INSPECTION AREA: PVP – child/adult protection/public protection' stands in the PVP overview.
@@ -68,6 +68,9 @@ def test_contact_forms() -> None:
     assert parse_contact("Jane Roe, Analyst, jane.roe@example.org", span).email == "jane.roe@example.org"
     c = parse_contact("Inspector John Smith - 0123 456 7890", span)
     assert (c.role, c.name, c.phone) == ("Inspector", "John Smith", "0123 456 7890")
+    c = parse_contact("Sgt 2299 Kevin Whipps – 07890 969087", span)  # a collar number after the rank
+    assert (c.role, c.name, c.phone) == ("Sgt", "Kevin Whipps", "07890 969087")
+    assert parse_contact("PS 1802 Faccini – 01245 491491 ext 51916", span).name == "Faccini"
     c = parse_contact("Head of Partnerships", span)
     assert (c.role, c.name, c.phone, c.email) == ("force contact", "Head of Partnerships", None, None)
 

@@ -35,6 +35,7 @@ _RANKS = [
     "PS", "PC", "Sgt", "Insp", "ACC", "DCC", "ACO", "Mr", "Mrs", "Ms", "Miss", "Dr",
 ]
 _RANK = re.compile(r"^(" + "|".join(re.escape(r) for r in _RANKS) + r")\.?\s+(?=\S)")
+_COLLAR_NUMBER = re.compile(r"^\s*\d{1,6}\s+(?=\D)")
 _DASH_SPLIT = re.compile(r"\s+[–—-]\s+|\s*[–—]\s*(?=[\d+(\w.+-]+@|\+?\d)")
 _FIELDS = {"problem": "problem", "solution": "solution", "outcome": "outcome",
            "outcomes": "outcome", "outcome(s)": "outcome"}
@@ -55,6 +56,8 @@ def parse_contact(text: str, span: Span) -> ForceContact:
     rank_m = _RANK.match(name_part)
     rank = rank_m.group(1) if rank_m else None
     name = name_part[rank_m.end():] if rank_m else name_part
+    # 'Sgt 2299 Kevin Whipps': the officer's collar number is not part of the name.
+    name = _COLLAR_NUMBER.sub("", name) if rank_m else name
     role = ", ".join(p for p in (rank, normalise_space(after).strip(" ,")) if p) or None
     return ForceContact(role=role or "force contact", name=normalise_space(name) or None,
                         phone=normalise_space(phone_m.group(0)) if phone_m else None,
