@@ -8,7 +8,11 @@ always be regenerated. Run: ``python -m hmic_graph.docs [OUT_DIR]``.
 from __future__ import annotations
 
 import html
+import os
+import re
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
@@ -37,15 +41,74 @@ def ontology_graph() -> Graph:
 
 
 def render_html(g: Graph) -> tuple[str, str]:
-    """(html, generator name): pyLODE's page, or the built-in one without pyLODE."""
+    """(html, generator name): pyLODE's page, or the built-in one without pyLODE. The same
+    ontology gives the same bytes: blank nodes are labelled canonically (rdflib gives them
+    new random ids on every parse, and pyLODE prints them)."""
+    g = _canonical(g)
     try:
         from pylode import OntPub
     except Exception:  # pyLODE missing, or a broken release (3.4.1 fails on import)
         return simple_html(g), "built-in"
-    return OntPub(ontology=g).make_html(), "pyLODE"
+    return resolve_links(_ordered_sets(lambda: OntPub(ontology=g).make_html()), g), "pyLODE"
+
+
+def _ordered_sets(render: Callable[[], str]) -> str:
+    """pyLODE gathers the members of an 'and'/'or' class in a set of dominate elements, hashed
+    by their address in memory, so their order changed from run to run. Hashed by their text
+    instead (and, in make_docs, with a fixed PYTHONHASHSEED) the order is the same each time."""
+    from dominate.dom_tag import dom_tag
+
+    missing = object()
+    had = dom_tag.__dict__.get("__hash__", missing)
+    dom_tag.__hash__ = lambda self: hash(self.render())  # type: ignore[method-assign]
+    try:
+        return render()
+    finally:
+        if had is missing:
+            del dom_tag.__hash__
+        else:
+            dom_tag.__hash__ = had  # type: ignore[method-assign]
+
+
+def _canonical(g: Graph) -> Graph:
+    from rdflib.compare import to_canonical_graph
+
+    out = Graph()
+    for triple in sorted(to_canonical_graph(g)):  # pyLODE lists terms in the graph's order
+        out.add(triple)
+    for prefix, ns in g.namespaces():
+        out.bind(prefix, ns, override=True, replace=True)
+    return out
+
+
+_LINK = re.compile(r'<a href="(#?)([^"#:]+)">(.*?)</a>', re.S)
+
+
+def resolve_links(page: str, g: Graph) -> str:
+    """pyLODE links a nested class expression by its blank node's id and the version IRI by
+    '#0.1.0', both to anchors the page does not have: the expression is written out instead
+    ('hmic:followUpStatus some hmic:AddressedStatus'), any other such link left as its text."""
+    anchors = set(re.findall(r'\bid="([^"]+)"', page))
+    blank = {str(b): b for b in g.all_nodes() if isinstance(b, BNode)}
+
+    def replace(m: re.Match[str]) -> str:
+        target = m.group(2)
+        if target in anchors:
+            return m.group(0)
+        if target in blank:
+            return f"<span>{html.escape(_short(g, blank[target]))}</span>"
+        return f"<span>{m.group(3)}</span>"
+    return _LINK.sub(replace, page)
 
 
 def make_docs(out_dir: Path = DOCS_DIR) -> Path:
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # pyLODE orders some lists (the members of an intersection) by iterating sets of
+        # terms, an order Python's string hashing changes from process to process: the page
+        # is rendered in a process with a fixed seed, so the same ontology gives the same bytes.
+        subprocess.run([sys.executable, "-m", "hmic_graph.docs", str(out_dir)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL)
+        return Path(out_dir) / "index.html"
     page, _ = render_html(ontology_graph())
     path = Path(out_dir) / "index.html"
     atomic_write(path, page)
@@ -61,7 +124,14 @@ def _short(g: Graph, node: object) -> str:
             joiner = " or " if (node, OWL.unionOf, None) in g else " and "
             return "(" + joiner.join(_short(g, m) for m in Collection(g, members[0])) + ")"
         prop = g.value(node, OWL.onProperty)
-        return f"restriction on {_short(g, prop)}" if prop is not None else "anonymous class"
+        if prop is None:
+            return "anonymous class"
+        for keyword, kind in (("some", OWL.someValuesFrom), ("only", OWL.allValuesFrom), ("value", OWL.hasValue)):
+            filler = g.value(node, kind)
+            if filler is not None:
+                text = _short(g, filler)
+                return f"{_short(g, prop)} {keyword} " + (f"({text})" if isinstance(filler, BNode) else text)
+        return f"restriction on {_short(g, prop)}"
     text = str(node)
     for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if text.startswith(ns):

@@ -172,6 +172,25 @@ def test_committed_docs_exist_and_list_every_term():
     assert [t for t in terms if str(t) not in page] == []
 
 
+def test_committed_docs_are_what_the_ontology_renders_to_with_no_dangling_link(tmp_path):
+    """Regenerating the docs gives the committed bytes (blank nodes labelled canonically,
+    pyLODE's sets ordered), so this fails when the ontology changes and the page was not
+    regenerated; every link inside the page has its anchor (pyLODE linked nested class
+    expressions by blank node id)."""
+    import re
+
+    pytest.importorskip("pylode")  # the dev extra's renderer, the one the committed page comes from
+    from hmic_graph import docs
+
+    committed = (Path(__file__).parent.parent / "docs" / "ontology" / "index.html").read_text(encoding="utf-8")
+    fresh = docs.make_docs(tmp_path).read_text(encoding="utf-8")
+    assert fresh == committed, "docs/ontology/index.html is stale: run python -m hmic_graph.docs"
+    anchors = set(re.findall(r'\bid="([^"]+)"', fresh))
+    local = {h for h in re.findall(r'href="#?([^"]+)"', fresh) if not h.startswith(("http", "data:"))}
+    assert local and local <= anchors
+    assert "hmic:followUpStatus some hmic:AddressedStatus" in fresh  # a nested expression, written out
+
+
 @needs_java
 def test_cli_reason_prints_consistency_and_memberships(tmp_path):
     from typer.testing import CliRunner
