@@ -31,9 +31,9 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 from .model import HmicError
 from .resources import ONTOLOGY_DIR, ontology_files
 from .serialize import atomic_write, read_graph_file, turtle_text
+from .store import INFERRED_FILE
 from .vocab import GRAPH_INFERRED, HMIC, ID
 
-INFERRED_FILE = "inferred.ttl"
 # Datatypes outside the OWL 2 datatype map that our data uses, and how to read them as
 # xsd:dateTime.
 _DATE_PATTERNS = {

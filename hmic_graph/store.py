@@ -37,6 +37,10 @@ from .sparql import load as sparql
 
 STORE_DIRNAME = "store"
 STATE_FILE = "store-state.json"  # which version of each report graph the store holds
+# What 'reason' writes into a build directory beside the graph it reasoned over, and into the
+# store as id/graph/inferred: inferences from the data of that build, dropped by a build that
+# changes the data (StagedStore.commit).
+INFERRED_FILE = "inferred.ttl"
 ONTOLOGY_FILE = "hmic.ttl"  # the only ontology file; the other ontology/*.ttl are taxonomy data
 # bulk_load holds a call's quads in memory (~570 bytes each): one call for 3 M quads peaked at
 # 1.7 GB, calls of 250,000 quads at 0.46 GB for ~25 % more time (bench/RESULTS.md).
@@ -274,6 +278,9 @@ class StagedStore:
     build_dir: Path
     tmp: Path
     state: dict | None
+    # True when the store holds what the previous one held (an incremental build that changed
+    # no report and no links): reason's inferences from it still hold and are kept.
+    same_data: bool = False
     # Wall seconds of the staging by part: copy (checkpoint of the previous store), update
     # (changed graphs by their difference), load (bulk loads), wait (for links given later),
     # compact, flush.
@@ -293,6 +300,8 @@ class StagedStore:
                 shutil.rmtree(old, ignore_errors=True)
             if self.state is not None:
                 atomic_write(state_path, json.dumps(self.state, sort_keys=True))
+            if not self.same_data:  # the store's id/graph/inferred went in stage_build
+                (self.build_dir / INFERRED_FILE).unlink(missing_ok=True)
         finally:
             self.discard()
         return final
@@ -389,6 +398,10 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         else:
             todo_links = sorted(link_graphs)
         _load_graphs(store, ((vocab.links_graph_name(f), link_graphs[f]) for f in todo_links), stop=stop)
+        same_data = previous is not None and dict(keys) == old_keys and dict(link_keys) == old_links
+        if previous is not None and not same_data:
+            # reason's inferences were drawn from the data this build changed: stale now.
+            store.remove_graph(ox.NamedNode(str(vocab.GRAPH_INFERRED)))
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)
@@ -413,7 +426,7 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
         raise
     state = ({"ontology": ontology_key, "graphs": dict(keys), "links": dict(link_keys)}
              if keys is not None and link_keys is not None else None)
-    return StagedStore(build_dir, tmp, state, seconds)
+    return StagedStore(build_dir, tmp, state, seconds=seconds, same_data=same_data)
 
 
 def to_ox(value: object) -> Term:

@@ -214,3 +214,37 @@ def test_iter_lines_gives_the_packed_lines_whatever_the_chunk_size():
     for chunk in (1, 2, 3, 7, 64, 1 << 12):
         assert list(iter_lines(blob, chunk)) == lines
     assert list(iter_lines(pack_lines([]))) == []
+
+
+def test_a_build_that_changes_the_data_drops_the_inferences_of_reason(tmp_path: Path) -> None:
+    """reason's inferred types (DIR/inferred.ttl and the store's id/graph/inferred) follow
+    from the data they were drawn from: a rebuild that changes nothing keeps them, one that
+    changes a report or builds the store afresh drops both (they were kept, stale)."""
+    from rdflib import RDF, Graph
+
+    from hmic_graph.reason import store_inferred
+    from hmic_graph.store import INFERRED_FILE, graph_names, open_store
+    from hmic_graph.vocab import GRAPH_INFERRED, HMIC, ID
+
+    inputs = input_dir(tmp_path, [ESSEX_2007, HERTS_2007])
+    out = tmp_path / "out"
+
+    def reasoned() -> None:  # what reason leaves, without running HermiT
+        inferred = Graph()
+        inferred.add((ID["force/essex-police"], RDF.type, HMIC.ForceWithLowestGrade))
+        (out / INFERRED_FILE).write_text(inferred.serialize(format="turtle"), encoding="utf-8")
+        assert store_inferred(out, inferred)
+
+    def kept() -> tuple[bool, bool]:
+        return (out / INFERRED_FILE).exists(), str(GRAPH_INFERRED) in graph_names(open_store(out))
+
+    build([inputs], out, validate=False)
+    reasoned()
+    build([inputs], out, validate=False)  # nothing changed
+    assert kept() == (True, True)
+    (inputs / HERTS_2007.name).unlink()  # a report gone: the data changed
+    build([inputs], out, validate=False)
+    assert kept() == (False, False)
+    reasoned()
+    build([inputs], out, validate=False, incremental=False)  # a store built afresh
+    assert kept() == (False, False)
