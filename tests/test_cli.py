@@ -189,3 +189,12 @@ def test_output_piped_into_a_reader_that_stops_ends_quietly(sample_build_dir):
     proc.stdout.close()  # the reader stops; the samples' export is far larger than a pipe's buffer
     assert proc.wait(timeout=120) == 141
     assert proc.stderr.read() == b""
+
+
+def test_query_parameters_without_a_query_name_are_refused(sample_build_dir):
+    """They listed the queries with exit 0, as if the parameters had been used."""
+    result = runner.invoke(app, ["query", "--param", "force=essex-police", "-b", str(sample_build_dir)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "--param needs a query name: hmic-graph query NAME --param ... (names: --list)"
+    listed = runner.invoke(app, ["query", "-b", str(sample_build_dir)])
+    assert listed.exit_code == 0 and "followup" in listed.stdout
