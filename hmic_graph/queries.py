@@ -21,6 +21,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Mapping
 
@@ -190,6 +191,8 @@ def json_value(term: Node | None):
         value = term.toPython()
         if isinstance(value, (int, float, bool, str)):
             return value
+        if isinstance(value, Decimal):  # a confidence (xsd:decimal): a JSON number, as line numbers are
+            return float(value)
         return str(term)
     return str(term)
 

@@ -162,3 +162,7 @@ def test_formats(store):
     assert csv_text.splitlines()[0].startswith("forceName,year,programme,area,grade")
     data = json.loads(to_json(columns, rows))
     assert data[0]["forceName"] == "Essex Police"
+    followups = json.loads(to_json(*run_named(store, "followup", {"force": "essex-police"})))
+    # numbers as JSON numbers: a confidence (xsd:decimal) as a recommendation number is
+    assert all(isinstance(r["confidence"], float) and 0 < r["confidence"] <= 1 for r in followups)
+    assert any(isinstance(r["number"], int) for r in followups)
