@@ -417,8 +417,11 @@ def export(
     build_dir: BuildDir = Path("out"),
 ) -> None:
     """Export the graph as Turtle, N-Triples, JSON-LD, TriG (a named graph per report) or CSV tables."""
+    from .export import FORMATS
     from .export import export as run_export
 
+    if fmt not in FORMATS:  # a usage error (exit 2), as a bad --format of the other commands
+        raise fail(f"--format: expected {', '.join(FORMATS)}, not {fmt!r}", 2)
     if str(output) == "-":
         if fmt == "csv":
             raise HmicError("-", "csv export writes several tables: give a directory, not standard output")

@@ -198,3 +198,15 @@ def test_query_parameters_without_a_query_name_are_refused(sample_build_dir):
     assert result.stderr.strip() == "--param needs a query name: hmic-graph query NAME --param ... (names: --list)"
     listed = runner.invoke(app, ["query", "-b", str(sample_build_dir)])
     assert listed.exit_code == 0 and "followup" in listed.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "-f", "xml", "-o", "{tmp}/x.xml"],
+    ["query", "grades-matrix", "-f", "xml"],
+    ["trace", "essex-police", "-f", "xml"],
+])
+def test_an_unknown_format_is_a_usage_error_for_every_command(tmp_path, sample_build_dir, args):
+    result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args] + ["-b", str(sample_build_dir)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().startswith("--format: expected ") and result.stderr.strip().endswith("not 'xml'")
+    assert list(tmp_path.iterdir()) == []
