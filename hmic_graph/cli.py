@@ -81,7 +81,7 @@ def command(*args, **kwargs):
 
 @command()
 def build(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Report files (.txt, .pdf) or directories; none = the bundled sample reports.")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(readable=False, help="Report files (.txt, .pdf) or directories; none = the bundled sample reports.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory.")] = Path("out"),
     include_contacts: Annotated[bool, typer.Option("--include-contacts", help="Keep force contacts' names, phones and e-mails (personal data).")] = False,
     validate: Annotated[bool, typer.Option("--validate/--no-validate", help="Check the graph against the SHACL shapes.")] = True,
@@ -162,7 +162,7 @@ def build(
 
 @command("validate")
 def validate_command(
-    graph: Annotated[Optional[Path], typer.Argument(help="Graph file (Turtle, N-Triples, ...); default out/graph.ttl.")] = None,
+    graph: Annotated[Optional[Path], typer.Argument(readable=False, help="Graph file (Turtle, N-Triples, ...); default out/graph.ttl.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where validation.ttl/.txt go; default: next to the graph.")] = None,
 ) -> None:
     """Check a graph against the SHACL shapes: a report grouped by shape and focus node.
@@ -184,7 +184,7 @@ def _print_validation(text: str) -> None:
 
 @command("reason")
 def reason_command(
-    graph: Annotated[Optional[Path], typer.Argument(help="Graph file; default out/graph.ttl.")] = None,
+    graph: Annotated[Optional[Path], typer.Argument(readable=False, help="Graph file; default out/graph.ttl.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where inferred.ttl goes; default: next to the graph.")] = None,
 ) -> None:
     """Run HermiT (owlready2) on ontology + graph: consistency, and the nodes that fall into
@@ -294,7 +294,7 @@ def organisation_tables(report: Report) -> list[tuple[str, tuple[str, ...], list
 
 @command()
 def extract(
-    file: Annotated[Path, typer.Argument(help="One report file (.txt or .pdf).")],
+    file: Annotated[Path, typer.Argument(readable=False, help="One report file (.txt or .pdf).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
     include_contacts: Annotated[bool, typer.Option("--include-contacts", help="Show force contacts' names, phones and e-mails (personal data).")] = False,
 ) -> None:

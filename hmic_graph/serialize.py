@@ -370,6 +370,8 @@ def read_graph_file(path: Path | str | None = None) -> tuple[Graph, Path]:
     graph = Graph()
     try:
         graph.parse(path, format=_FORMAT_BY_SUFFIX.get(path.suffix.lower(), "turtle"))
+    except OSError as exc:
+        raise HmicError(str(path), f"cannot read ({exc.strerror or exc})") from None
     except Exception as exc:  # rdflib raises many parser-specific types
         raise HmicError(str(path), f"cannot read RDF: {parser_problem(exc)}") from None
     if not len(graph):  # "conforms" or "consistent" over nothing would mislead

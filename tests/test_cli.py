@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from hmic_graph.cli import app
+from hmic_graph.resources import SAMPLE_REPORTS_DIR
 
 from test_build import fake_extract, use_fake_extractor, write_inputs
 
@@ -210,3 +213,32 @@ def test_an_unknown_format_is_a_usage_error_for_every_command(tmp_path, sample_b
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().startswith("--format: expected ") and result.stderr.strip().endswith("not 'xml'")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreadable_report_among_good_ones_is_one_line_and_the_others_build(tmp_path, monkeypatch):
+    """The argument parser checked readability itself (os.access): one unreadable report made
+    the whole build a usage error, exit 2, nothing built. Now the build reads each file and
+    reports the one it cannot read. (Root reads any file: the refusal is simulated.)"""
+    import builtins
+    import io
+
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    shutil.copy(SAMPLE_REPORTS_DIR / "004_b58d774295a081e0.txt", good)
+    shutil.copy(SAMPLE_REPORTS_DIR / "000_88c9294f686cd83b.txt", bad)
+    real_access, real_open = os.access, builtins.open
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: Path(p) != bad and real_access(p, mode, **kw))
+
+    def refusing_open(file, *args, **kwargs):
+        if isinstance(file, (str, Path)) and Path(file) == bad:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    monkeypatch.setattr(io, "open", refusing_open)  # Path.read_bytes opens by io.open
+    result = runner.invoke(app, ["build", str(good), str(bad), "--out", str(tmp_path / "out"), "--no-validate"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"{bad}: cannot read (Permission denied)"
+    assert (tmp_path / "out" / "graph.ttl").exists()
+    for command in (["extract", str(bad)], ["validate", str(bad)]):
+        refused = runner.invoke(app, command)
+        assert refused.exit_code == 1 and refused.stderr.strip() == f"{bad}: cannot read (Permission denied)"
