@@ -41,6 +41,7 @@ from filelock import FileLock, Timeout
 
 from .model import FollowUp, HmicError, Report, ReportInfo
 from .serialize import gc_paused
+from .workers import worker_pool
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_DIR_NAME = ".cache"
@@ -390,7 +391,7 @@ def extract_many(jobs: list[tuple[Path, str]], max_bytes: int, cache_dir: Path |
         done: Iterator[Extracted] = map(_extract_job, args)
         yield from _in_job_order(len(jobs), ready, done)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         yield from _in_job_order(len(jobs), ready, pool.map(_extract_job, args, chunksize=_chunksize(len(args), workers)))
 
 
@@ -610,14 +611,14 @@ def link_many(forces: dict[str, ForceReports], cache_dir: Path | None,
             done(links)
     elif len(todo) < workers:
         # Fewer forces than workers (a rebuild after an edit): their assessments in parallel.
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for force_id, reports, _, _, _ in todo:
                 done(link_force(force_id, reports, cache_dir, version, check_cache=False,
                                 horizon=horizon, pool=pool))
     else:
         # The largest forces first, so one long force does not start last.
         todo.sort(key=lambda job: -len(job[1]))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             futures = [pool.submit(_link_job, job) for job in todo]
             try:
                 for future in as_completed(futures):  # as they end, for progress

@@ -45,6 +45,7 @@ from .resources import ontology_files, shape_files
 from .serialize import atomic_write, ntriples_lines, read_graph_file, turtle_text
 from .store import GraphSource, graph_lines, to_ox, to_rdflib
 from .vocab import HMIC, PREFIXES, SH
+from .workers import worker_pool
 
 RESULTS_FILE = "validation.ttl"
 TEXT_FILE = "validation.txt"
@@ -271,7 +272,7 @@ def validate_per_report(data: Graph, workers: int | None = None) -> tuple[Graph,
     _FORK_STATE = (data, owner)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with worker_pool(workers, context) as pool:
             for out in pool.map(_validate_unit_in_worker, keys):
                 if out:
                     results.parse(data=out, format="nt")
@@ -669,7 +670,7 @@ class _UnitPool:
         if self.pool is None:
             # Loaded before the fork, so the workers inherit them instead of each parsing them.
             all_shapes(), local_shapes(), shape_context(), _ontology_ntriples(), cross_report_shapes(), sparql_checks()
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            self.pool = worker_pool(self.workers, multiprocessing.get_context("fork"))
         return list(self.pool.map(unit_problems, texts))
 
 
