@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import shutil
 import threading
 import time
 from collections import defaultdict
@@ -238,6 +240,7 @@ def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = 
     except ValueError as exc:
         raise HmicError("--horizon", str(exc)) from None
     with build_lock(Path(out_dir)):
+        remove_leftovers(Path(out_dir))
         cache_dir = Path(out_dir) / CACHE_DIR_NAME if incremental else None
         # Entries last used before this second are stale unless this build uses them (whole
         # seconds: file systems keep mtimes to the second at least).
@@ -249,6 +252,31 @@ def build(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool = 
         if cache_dir is not None and result.reports:
             prune_unused(cache_dir, started)  # what this build did not use (it wrote what it did)
         return result
+
+
+# What a build writes before it renames or swaps it in (serialize.atomic_file's
+# '.NAME.XXXXXXXX.tmp', the store's staging and swap directories, cache entries being written):
+# a build killed outright (SIGKILL, a power cut) leaves them. Only another build could be
+# writing them, and the lock says none is.
+_LEFTOVER_FILE = re.compile(r"\.(?:graph\.ttl|manifest\.json|validation\.(?:ttl|txt)|store-state\.json|"
+                            r"inferred\.ttl)\.[A-Za-z0-9_]{8}\.tmp")
+_LEFTOVER_DIR = re.compile(r"\.store(?:-old)?\.[A-Za-z0-9_]{8}")
+
+
+def remove_leftovers(out_dir: Path) -> list[Path]:
+    """Remove what a killed build left in ``out_dir`` (under the build lock); what was removed."""
+    found = [p for p in (out_dir.iterdir() if out_dir.is_dir() else ())
+             if (_LEFTOVER_FILE.fullmatch(p.name) and p.is_file())
+             or (_LEFTOVER_DIR.fullmatch(p.name) and p.is_dir() and not p.is_symlink())]
+    cache_dir = out_dir / CACHE_DIR_NAME
+    if cache_dir.is_dir():
+        found += [p for p in cache_dir.rglob("*.tmp") if p.is_file()]
+    for path in found:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return found
 
 
 def _build_locked(paths: Iterable[Path] | None, out_dir: Path, include_contacts: bool,

@@ -248,3 +248,32 @@ def test_a_build_that_changes_the_data_drops_the_inferences_of_reason(tmp_path: 
     reasoned()
     build([inputs], out, validate=False, incremental=False)  # a store built afresh
     assert kept() == (False, False)
+
+
+def test_a_build_removes_what_a_killed_build_left_and_nothing_else(tmp_path: Path) -> None:
+    """A build killed outright leaves its temporary files and store directories; the next
+    build (holding the lock, so nobody else writes them) removes them, and only them."""
+    from hmic_graph.pipeline import remove_leftovers
+
+    out = tmp_path / "out"
+    build([input_dir(tmp_path, [ESSEX_2007])], out, validate=False)
+    graph = (out / "graph.ttl").read_bytes()
+    left = [out / ".graph.ttl.a1b2c3d4.tmp", out / ".validation.txt.x_Y9z8w7.tmp",
+            out / cache.CACHE_DIR_NAME / "tmpq1w2e3r4.tmp"]
+    for path in left:
+        path.write_text("half written")
+    for name in (".store.k3j4h5g6", ".store-old.p0o9i8u7"):
+        (out / name / "store").mkdir(parents=True)
+        (out / name / "store" / "000001.sst").write_bytes(b"x" * 100)
+    kept = [out / ".notes.tmp", out / ".graph.ttl.mine.tmp", out / "store.bak.tmp"]  # not a build's names
+    for path in kept:
+        path.write_text("the user's")
+    assert sorted(p.name for p in remove_leftovers(out)) == sorted(
+        [p.name for p in left] + [".store.k3j4h5g6", ".store-old.p0o9i8u7"])
+    for path in left:
+        path.write_text("half written")
+    build([tmp_path / "in"], out, validate=False)  # a build does it first thing
+    assert not any(p.exists() for p in left)
+    assert not any(p.name.startswith(".store") for p in out.iterdir())
+    assert all(p.read_text() == "the user's" for p in kept)
+    assert (out / "graph.ttl").read_bytes() == graph
