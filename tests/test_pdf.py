@@ -101,6 +101,39 @@ def test_every_sample_as_a_pdf_gives_the_records_of_its_text(sample: Path, tmp_p
     assert split == []
 
 
+def test_short_paragraphs_stay_apart_when_gaps_outnumber_wrapped_lines(tmp_path: Path) -> None:
+    """Most paragraphs one line, a few wrapped: there are more steps between paragraphs than
+    inside them, so the median step was the paragraph gap and every paragraph ran into the
+    next (a force contact merged into an observation, good practice lost). The leading is
+    the smallest step that recurs."""
+    from hmic_graph.ingest.pdf import read_pdf
+
+    from pdf_render import render_report_pdf
+
+    short = [f"Item {i} of the list is one short sentence." for i in range(1, 61)]
+    long = [" ".join(["This paragraph is long enough to wrap over several lines of the page."] * 5)] * 6
+    text = "\n\n".join(short[:30] + long + short[30:]) + "\n"
+    doc = read_pdf(render_report_pdf(text, tmp_path / "short.pdf", "Header of the report", "Footer"))
+    found = [" ".join(p.text.split()) for p in paragraphs(doc.lines)]
+    assert found == [" ".join(t.split()) for t in short[:30] + long + short[30:]]
+
+
+def test_leading_is_the_smallest_recurring_step_of_body_text() -> None:
+    from hmic_graph.ingest.pdf import _leading, _Row
+
+    def rows(steps: list[float], size: float, page: int) -> list[_Row]:
+        out, bottom = [], 100.0
+        for step in [0.0, *steps]:
+            bottom += step
+            out.append(_Row(page, "text", 50, 500, bottom - size, bottom, size, False))
+        return out
+
+    body = rows([12.5] * 40 + [18.5] * 60, 10.0, 1)
+    table = rows([9.6] * 50, 8.0, 2)  # a table in smaller type: not the body's leading
+    assert _leading(body + table) == 12.5
+    assert _leading(rows([18.5] * 60 + [12.5] * 3, 10.0, 1)) == 12.5  # three wrapped lines suffice
+
+
 def test_pdf_lines_carry_their_page(pdf_2007, pdf_2016) -> None:
     for doc in (pdf_2007, pdf_2016):
         assert doc.media_type == "application/pdf"
@@ -231,3 +264,13 @@ def test_build_from_pdf_gives_the_graph_of_the_text(pdf_dir: Path, tmp_path: Pat
     assert len(recommendations(pdf_graph)) == 11
     assert recommendations(pdf_graph) == {(f.number, _norm(f.text)) for f in from_text}
     assert {int(p) for p in pdf_graph.objects(None, HMIC.page)} >= {1, 30}
+
+
+def test_a_glyph_without_a_character_is_a_bullet_at_a_line_start_and_dropped_elsewhere() -> None:
+    from hmic_graph.ingest.pdf import unmapped_glyphs
+    from hmic_graph.ingest.unwrap import is_item
+
+    line = unmapped_glyphs("(cid:127) The force, supported by the police authority, has decided")
+    assert line == "• The force, supported by the police authority, has decided" and is_item(line)
+    assert unmapped_glyphs("a (cid:3)word") == "a word"
+    assert unmapped_glyphs("no glyphs here (cid is a word)") == "no glyphs here (cid is a word)"

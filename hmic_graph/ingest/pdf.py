@@ -75,12 +75,25 @@ def _text_lines(layout_obj):
         yield from _text_lines(child)
 
 
+# pdfminer writes a glyph its font maps to no character as '(cid:N)'. Opening a line it is a
+# list's bullet (a Symbol or Wingdings dot); anywhere else it is no text a reader could use.
+_CID = re.compile(r"\(cid:\d+\)")
+_CID_BULLET = re.compile(r"^\s*\(cid:\d+\)\s+")
+
+
+def unmapped_glyphs(text: str) -> str:
+    """'(cid:127) The force ...' → '• The force ...'; other '(cid:N)' dropped."""
+    if "(cid:" not in text:
+        return text
+    return _CID.sub("", _CID_BULLET.sub("• ", text))
+
+
 def _page_rows(page, page_no: int) -> list[_Row]:
     """Group a page's text lines into rows by baseline, left to right."""
     height = page.height or 1.0
     boxes = []
     for tl in _text_lines(page):
-        text = clean_line(tl.get_text().replace("\n", " "))
+        text = clean_line(unmapped_glyphs(tl.get_text().replace("\n", " ")))
         if text.strip():
             boxes.append((height - tl.y1, height - tl.y0, tl.x0, tl.x1, text.strip()))
     boxes.sort(key=lambda b: (round(b[1], 1), b[2]))
@@ -123,13 +136,27 @@ def _is_furniture(row: _Row, repeated: set[str]) -> bool:
 
 
 def _leading(rows: list[_Row]) -> float:
-    """The usual distance between consecutive baselines of body text."""
+    """The distance between consecutive baselines of body text inside a paragraph.
+
+    Not the median step: where paragraphs are short (one or two lines) the steps between
+    paragraphs are as many as the steps inside them, or more, and the median was the
+    paragraph gap, so no paragraph break was seen. The leading is the smallest step that
+    recurs, between rows of the body's text size (a table in smaller type has its own)."""
+    body = [r for r in rows if not r.in_margin]
+    if not body:
+        return 12.0
+    size = statistics.median(r.size for r in body)
     steps = [
         b.bottom - a.bottom
         for a, b in zip(rows, rows[1:])
         if a.page == b.page and not a.in_margin and not b.in_margin and b.bottom > a.bottom
+        and abs(a.size - size) <= 0.1 * size and abs(b.size - size) <= 0.1 * size
     ]
-    return statistics.median(steps) if steps else 12.0
+    if not steps:
+        return 12.0
+    bins = Counter(round(step * 2) / 2 for step in steps)  # half-point bins
+    recurring = [step for step, n in bins.items() if n >= max(3, 0.02 * len(steps)) and step >= 0.9 * size]
+    return min(recurring) if recurring else statistics.median(steps)
 
 
 def lines_from_pages(pages) -> list[Line]:
