@@ -94,7 +94,7 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Build directory.")] = Path("out"),
     include_contacts: Annotated[bool, typer.Option("--include-contacts", help="Keep force contacts' names, phones and e-mails (personal data).")] = False,
     validate: Annotated[bool, typer.Option("--validate/--no-validate", help="Check the graph against the SHACL shapes.")] = True,
-    max_size: Annotated[float, typer.Option("--max-size", min=0.001, help="Refuse input files larger than this many MB.")] = DEFAULT_MAX_BYTES / 2**20,
+    max_size: Annotated[float, typer.Option("--max-size", min=0.001, max=1_000_000, help="Refuse input files larger than this many MB.")] = DEFAULT_MAX_BYTES / 2**20,
     incremental: Annotated[bool, typer.Option("--incremental/--from-scratch", help="Reuse the extraction of unchanged reports (same sha256) cached in the build directory.")] = True,
     horizon: Annotated[Optional[int], typer.Option("--horizon", min=0, help="Assess each finding in the next N inspections of its force (0 = every later one; default: the linker's config, 3).")] = None,
 ) -> None:

@@ -92,6 +92,44 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
     assert "encrypted" in problem_of(tmp_path / "locked.pdf")
 
 
+def _pdf_with_page_contents(path: Path, contents: list[bytes]) -> Path:
+    """A minimal PDF whose pages' content streams are ``contents``, deflated."""
+    import zlib
+
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(len(contents)))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(contents)} >>".encode())
+    for i, content in enumerate(contents):
+        packed = zlib.compress(content, 9)
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R >>".encode())
+        objects.append(f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode() + packed
+                       + b"\nendstream")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_pdf_that_unpacks_to_far_more_than_a_report_is_refused_at_once(tmp_path: Path) -> None:
+    """A 20 kB file can hold 20 MB of drawing instructions, which pdfminer lays out for half
+    a minute and 600 MB: refused by their size, counted as they unpack."""
+    from hmic_graph.ingest.pdf import MAX_PAGE_CONTENT
+
+    text = b"BT /F1 10 Tf 72 720 Td (Essex Police) Tj ET\n"
+    bomb = _pdf_with_page_contents(tmp_path / "bomb.pdf", [text, b"0 0 m\n" * (MAX_PAGE_CONTENT // 6 + 1)])
+    assert bomb.stat().st_size < 100_000
+    assert problem_of(bomb) == "PDF page 2 unpacks to over 8 MB of drawing instructions: not a page of a report"
+    many = _pdf_with_page_contents(tmp_path / "many.pdf", [b"0 0 m\n" * 200_000] * 6)  # 1.2 MB a page
+    assert problem_of(many, max_bytes=5 * 2**20) == (
+        "PDF pages unpack to over 5 MB of drawing instructions (--max-size)")
+
+
 def test_pdf_without_text(tmp_path: Path) -> None:
     from reportlab.pdfgen.canvas import Canvas
 

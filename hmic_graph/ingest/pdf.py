@@ -13,8 +13,10 @@ the 1-based PDF page.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import statistics
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +46,17 @@ class _Row:
     in_margin: bool
 
 
-def _open_pages(path: Path, source: str):
+def _open_pages(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES):
     """Parse the PDF; every pdfminer failure becomes one readable HmicError."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    # pdfminer logs what it works around (a 'do not extract' flag it ignores, odd objects)
+    # as warnings on stderr, around the one line a bad file gets.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
+        check_content_size(path, source, max_bytes)
         return list(extract_pages(str(path), laparams=LAParams()))
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise HmicError(source, "PDF is encrypted or password-protected; supply an unlocked copy") from None
@@ -59,6 +65,56 @@ def _open_pages(path: Path, source: str):
     except Exception as exc:  # pdfminer raises many kinds (PSEOF, PDFSyntaxError, KeyError, ...)
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise HmicError(source, f"corrupt or unreadable PDF ({reason})") from None
+
+
+# A page of a report draws its text in ~10 kB of instructions (charts and vector maps in
+# hundreds of kB); pdfminer lays out ~1 MB a second. Over this, a page is refused.
+MAX_PAGE_CONTENT = 8 * 2**20
+
+
+def check_content_size(path: Path, source: str, max_bytes: int) -> None:
+    """Refuse a PDF whose pages' drawing instructions, decompressed, exceed ``max_bytes``
+    (the --max-size limit): a small file can unpack to hundreds of MB, which pdfminer would
+    lay out for minutes (a 58 kB file holding 20 MB took 34 s and 600 MB of memory). Deflated
+    streams are counted as they unpack, never held whole."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import LIT
+
+    total = 0
+    with open(path, "rb") as fh:
+        document = PDFDocument(PDFParser(fh))
+        for number, page in enumerate(PDFPage.create_pages(document), start=1):
+            on_page = 0
+            for stream in page.contents:
+                stream = resolve1(stream)
+                filters = stream.get_filters() if hasattr(stream, "get_filters") else []
+                if [f for f, _ in filters] == [LIT("FlateDecode")]:
+                    size = _inflated_size(stream.rawdata or b"", min(max_bytes - total, MAX_PAGE_CONTENT - on_page) + 1)
+                else:
+                    size = len(stream.get_data() or b"")
+                total, on_page = total + size, on_page + size
+                if on_page > MAX_PAGE_CONTENT:
+                    raise HmicError(source, f"PDF page {number} unpacks to over {MAX_PAGE_CONTENT / 2**20:g} MB of "
+                                            "drawing instructions: not a page of a report")
+                if total > max_bytes:
+                    raise HmicError(source, "PDF pages unpack to over "
+                                            f"{max_bytes / 2**20:g} MB of drawing instructions (--max-size)")
+
+
+def _inflated_size(data: bytes, limit: int) -> int:
+    """The size ``data`` inflates to, counted up to just past ``limit``."""
+    inflate, size, chunk = zlib.decompressobj(), 0, 1 << 20
+    pending = data
+    while size <= limit:
+        out = inflate.decompress(pending, chunk)
+        size += len(out)
+        pending = inflate.unconsumed_tail
+        if not out and not pending:
+            break
+    return size
 
 
 def _text_lines(layout_obj):
@@ -226,7 +282,7 @@ def read_pdf(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     data = read_bytes(path, max_bytes)
     if not data.startswith(b"%PDF"):
         raise HmicError(source, "not a PDF file")
-    pages = _open_pages(path, source)
+    pages = _open_pages(path, source, max_bytes)
     if not pages:
         raise HmicError(source, "PDF has no pages")
     lines = lines_from_pages(pages)
