@@ -66,6 +66,24 @@ def test_binary_file(tmp_path: Path) -> None:
     assert "binary" in problem_of(tmp_path / "photo.txt")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_report_saved_as_utf16_is_read_like_its_utf8(tmp_path: Path, encoding: str) -> None:
+    """With or without a byte-order mark; its zero bytes made it 'binary'."""
+    text = ESSEX_2007.read_text(encoding="utf-8")
+    (tmp_path / "essex.txt").write_bytes(text.encode(encoding))
+    from_utf16 = extract_report(read_document(tmp_path / "essex.txt"))
+    from_utf8 = extract_report(read_document(ESSEX_2007))
+    assert [f.text for f in from_utf16.findings] == [f.text for f in from_utf8.findings]
+    assert from_utf16.info.report_id == "essex-police-2007-10"
+
+
+def test_nul_bytes_anywhere_make_a_file_binary(tmp_path: Path) -> None:
+    """Only the first 4 kB were looked at: NULs deep inside reached the graph as \\u0000."""
+    data = ESSEX_2007.read_bytes()
+    (tmp_path / "nul.txt").write_bytes(data[:50_000] + b"\x00\x00\x00" + data[50_000:])
+    assert problem_of(tmp_path / "nul.txt") == "binary file, not text (contains NUL bytes)"
+
+
 def test_corrupt_pdf(tmp_path: Path) -> None:
     (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(4000))
     assert "corrupt or unreadable PDF" in problem_of(tmp_path / "junk.pdf")

@@ -40,10 +40,20 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[0-9]{1,3}(?:\s+of\s+[0-9]{1,3})?\s*
 
 
 def decode(data: bytes, source: str) -> str:
-    """Bytes → str: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
+    """Bytes → str: UTF-16 (by its byte-order mark, or by the zero bytes of ASCII text
+    saved as UTF-16), UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
     if not data.strip():
         raise HmicError(source, "empty file")
-    if b"\x00" in data[:4096]:
+    utf16 = _utf16_encoding(data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            raise HmicError(source, "not valid UTF-16 text") from None
+        if "\x00" in text or not text.strip():
+            raise HmicError(source, "binary file, not text (contains NUL characters)")
+        return text
+    if b"\x00" in data:  # anywhere: a few deep inside once reached the graph as \u0000
         raise HmicError(source, "binary file, not text (contains NUL bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -55,6 +65,22 @@ def decode(data: bytes, source: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _utf16_encoding(data: bytes) -> str | None:
+    """'utf-16' for a UTF-16 byte-order mark; 'utf-16-le'/'-be' when most bytes on one side
+    of each pair of the file's start are zero (ASCII text saved as UTF-16); else None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 8 or b"\x00" not in head:
+        return None
+    if head[1::2].count(0) > 0.8 * pairs and head[0::2].count(0) < 0.1 * pairs:
+        return "utf-16-le"
+    if head[0::2].count(0) > 0.8 * pairs and head[1::2].count(0) < 0.1 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def clean_line(text: str) -> str:
