@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import threading
@@ -142,11 +143,14 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
             # Hidden files and directories (a build's .cache, editors' backups) are not inputs,
             # nor is a build's own validation.txt (a directory holding a build's lock): reports
             # in the current directory built into ./out, or into ., must not read it back.
-            builds = {lock.parent for lock in p.rglob(LOCK_FILE_NAME)}
-            found = [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
+            everything, unreadable = _walk(p)
+            missing += [InputOutcome(str(d), "error", problem=f"cannot read this directory ({why})")
+                        for d, why in unreadable]
+            builds = {f.parent for f in everything if f.name == LOCK_FILE_NAME}
+            found = [f for f in everything if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
                      and not any(part.startswith(".") for part in f.relative_to(p).parts)
                      and not (f.name == VALIDATION_TEXT_FILE and f.parent in builds)]
-            if not found:
+            if not found and not unreadable:
                 missing.append(InputOutcome(str(p), "error", problem="no .txt or .pdf report files in this directory"))
             files.update(found)
         elif p.exists():
@@ -154,6 +158,20 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
         else:
             missing.append(InputOutcome(str(p), "error", problem="no such file"))
     return sorted(files), missing
+
+
+def _walk(top: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every file under ``top`` (symbolic links to directories not followed, as rglob), and
+    the directories that could not be read with why: rglob skipped them without a word."""
+    files: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+
+    def refused(exc: OSError) -> None:
+        unreadable.append((Path(exc.filename), exc.strerror or str(exc)))
+
+    for directory, _, names in os.walk(top, onerror=refused):
+        files.extend(Path(directory) / name for name in names)
+    return files, unreadable
 
 
 def extract_files(files: list[Path], progress: Progress | None = None,

@@ -84,6 +84,30 @@ def test_nul_bytes_anywhere_make_a_file_binary(tmp_path: Path) -> None:
     assert problem_of(tmp_path / "nul.txt") == "binary file, not text (contains NUL bytes)"
 
 
+def test_an_unreadable_directory_among_the_inputs_is_reported_not_skipped(tmp_path: Path, monkeypatch) -> None:
+    """rglob passed over a directory it could not list without a word (exit 0, its reports
+    silently missing). (Root lists any directory: the refusal is simulated.)"""
+    from hmic_graph.pipeline import expand_inputs
+
+    (tmp_path / "in" / "locked").mkdir(parents=True)
+    (tmp_path / "in" / "a.txt").write_text("report a")
+    (tmp_path / "in" / "locked" / "b.txt").write_text("report b")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == tmp_path / "in" / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, problems = expand_inputs([tmp_path / "in"])
+    assert files == [tmp_path / "in" / "a.txt"]
+    assert [(o.source, o.problem) for o in problems] == [
+        (str(tmp_path / "in" / "locked"), "cannot read this directory (Permission denied)")]
+    _, only_locked = expand_inputs([tmp_path / "in" / "locked"])
+    assert [o.problem for o in only_locked] == ["cannot read this directory (Permission denied)"]
+
+
 def test_corrupt_pdf(tmp_path: Path) -> None:
     (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(4000))
     assert "corrupt or unreadable PDF" in problem_of(tmp_path / "junk.pdf")
