@@ -399,9 +399,10 @@ def stage_build(build_dir: Path, report_graphs: Mapping[str, GraphSource],
             todo_links = sorted(link_graphs)
         _load_graphs(store, ((vocab.links_graph_name(f), link_graphs[f]) for f in todo_links), stop=stop)
         same_data = previous is not None and dict(keys) == old_keys and dict(link_keys) == old_links
-        if previous is not None and not same_data:
+        inferred = ox.NamedNode(str(vocab.GRAPH_INFERRED))
+        if previous is not None and not same_data and store.contains_named_graph(inferred):
             # reason's inferences were drawn from the data this build changed: stale now.
-            store.remove_graph(ox.NamedNode(str(vocab.GRAPH_INFERRED)))
+            store.remove_graph(inferred)
         if previous is None:
             _load_files(store, [p for p in ontology_files if p.name == ONTOLOGY_FILE], vocab.GRAPH_ONTOLOGY)
             _load_files(store, [p for p in ontology_files if p.name != ONTOLOGY_FILE], vocab.GRAPH_TAXONOMY)

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Literal
 
 from hmic_graph import vocab
-from hmic_graph.model import Evidence, FindingRef, FollowUp, Span
+from hmic_graph.model import Evidence, FindingRef, FollowUp, HmicError, Span
 from hmic_graph.queries import bindings_for, get_query, parse_query, run_named
 from hmic_graph.rdf import links_graph, report_graph
 from hmic_graph.resources import QUERIES_DIR, ontology_files
@@ -20,6 +20,18 @@ UNION_QUERY = Path(__file__).parent / "data" / "followup" / "followup-union.rq"
 # followup-latest.rq as it was before it read the links graph by scans (one index lookup per
 # property and row): the rows must not have changed.
 LATEST_JOIN_QUERY = Path(__file__).parent / "data" / "followup" / "followup-latest-join.rq"
+
+
+def named_rows(store, name: str, params: dict) -> list:
+    """A named query's rows with its parameters bound, also for an id the store does not hold
+    (run_named refuses one: see test_an_unknown_force_is_refused_by_run_named)."""
+    query = get_query(name)
+    return select(store, query.sparql, bindings_for(query, params))
+
+
+def test_an_unknown_force_is_refused_by_run_named(sample_store):
+    with pytest.raises(HmicError, match="no force with this id"):
+        run_named(sample_store, "followup", {"force": "no-such-police"})
 
 
 def _three_inspections():
@@ -103,7 +115,7 @@ def sample_store(sample_build_dir):
 def test_followup_rows_unchanged_from_the_union_query(sample_store, force):
     union = parse_query(UNION_QUERY.read_text(encoding="utf-8"), "followup-union")
     before = select(sample_store, union.sparql, bindings_for(union, {"force": force}))
-    _, after = run_named(sample_store, "followup", {"force": force})
+    after = named_rows(sample_store, "followup", {"force": force})
     assert _comparable(after) == _comparable(before)
     if force == "essex-police":
         assert len(after) == 25
@@ -117,7 +129,7 @@ def test_followup_gives_the_rows_of_the_portable_query_in_its_order(sample_store
     portable = get_query("followup", QUERIES_DIR / "portable")
     for store in (sample_store, three_store):
         expected = select(store, portable.sparql, bindings_for(portable, {"force": force}))
-        _, rows = run_named(store, "followup", {"force": force})
+        rows = named_rows(store, "followup", {"force": force})
         assert rows == expected
     if force == "essex-police":
         assert len(rows) == 2 and len(expected) == 2  # the three inspections' store
@@ -140,7 +152,7 @@ def test_followup_latest_gives_the_rows_of_the_plain_join(sample_store, three_st
     join = parse_query(LATEST_JOIN_QUERY.read_text(encoding="utf-8"), "followup-latest-join")
     for store in (sample_store, three_store):
         expected = select(store, join.sparql, bindings_for(join, {"force": force}))
-        _, rows = run_named(store, "followup-latest", {"force": force})
+        rows = named_rows(store, "followup-latest", {"force": force})
         assert rows == expected
 
 
@@ -195,7 +207,7 @@ def test_open_recommendations_gives_the_rows_of_the_not_exists_query(sample_stor
     params = {"force": force} if force else {}
     for store in (sample_store, three_store, tied_store):
         expected = select(store, former.sparql, bindings_for(former, params))
-        _, rows = run_named(store, "open-recommendations", params)
+        rows = named_rows(store, "open-recommendations", params)
         assert rows == expected
     if force in (None, "essex-police"):  # the tie: open because one of the latest found it recurring
         assert [(str(r["laterReport"]), str(r["status"]), str(r["number"])) for r in rows] == [
