@@ -80,7 +80,7 @@ def check_content_size(path: Path, source: str, max_bytes: int) -> None:
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
+    from pdfminer.pdftypes import PDFStream, resolve1
     from pdfminer.psparser import LIT
 
     total = 0
@@ -90,8 +90,9 @@ def check_content_size(path: Path, source: str, max_bytes: int) -> None:
             on_page = 0
             for stream in page.contents:
                 stream = resolve1(stream)
-                filters = stream.get_filters() if hasattr(stream, "get_filters") else []
-                if [f for f, _ in filters] == [LIT("FlateDecode")]:
+                if not isinstance(stream, PDFStream):
+                    continue  # not drawing instructions (a broken reference): nothing to count
+                if [f for f, _ in stream.get_filters()] == [LIT("FlateDecode")]:
                     size = _inflated_size(stream.rawdata or b"", min(max_bytes - total, MAX_PAGE_CONTENT - on_page) + 1)
                 else:
                     size = len(stream.get_data() or b"")
