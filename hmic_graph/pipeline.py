@@ -155,6 +155,8 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputOutcome]
             files.update(found)
         elif p.exists():
             files.add(p)
+        elif p.is_symlink():
+            missing.append(InputOutcome(str(p), "error", problem="a symbolic link to nothing (broken or looping)"))
         else:
             missing.append(InputOutcome(str(p), "error", problem="no such file"))
     return sorted(files), missing

@@ -34,6 +34,19 @@ def test_missing_file(tmp_path: Path) -> None:
     assert problem_of(tmp_path / "nowhere.pdf") == "no such file"
 
 
+def test_a_broken_or_looping_link_among_the_inputs_is_not_called_missing(tmp_path: Path) -> None:
+    from hmic_graph.pipeline import expand_inputs
+
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    files, problems = expand_inputs([tmp_path / "loop.txt", tmp_path / "broken.txt", tmp_path / "none.txt"])
+    assert files == []
+    assert [(Path(o.source).name, o.problem) for o in problems] == [
+        ("loop.txt", "a symbolic link to nothing (broken or looping)"),
+        ("broken.txt", "a symbolic link to nothing (broken or looping)"),
+        ("none.txt", "no such file")]
+
+
 def test_directory_is_not_a_report(tmp_path: Path) -> None:
     assert "directory" in problem_of(tmp_path)
 
