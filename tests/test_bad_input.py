@@ -282,3 +282,12 @@ def test_cli_build_of_bad_files_among_good_ones_builds_the_good_ones(tmp_path: P
     assert "empty.txt: empty file" in proc.stderr
     assert "junk.pdf: corrupt or unreadable PDF" in proc.stderr
     assert (out / "graph.ttl").exists() and "essex-police-2007-10" in (out / "graph.ttl").read_text()
+
+
+def test_the_size_refusal_shows_the_file_over_the_limit() -> None:
+    """'file is 0.12 MB, over the 0.12 MB limit' said nothing: enough digits to tell them apart."""
+    from hmic_graph.ingest.text import size_problem
+
+    assert size_problem(60 * 2**20, 50 * 2**20) == "file is 60 MB, over the 50 MB limit (--max-size)"
+    assert size_problem(125_900, 125_829) == "file is 0.1201 MB, over the 0.12 MB limit (--max-size)"
+    assert size_problem(2**20 + 1, 2**20) == "file is 1,048,577 bytes, over the limit of 1,048,576 bytes (--max-size)"

@@ -132,10 +132,15 @@ def lines_from_text(text: str) -> list[Line]:
 
 def size_problem(size: int, max_bytes: int) -> str:
     """The refusal of a file over the size limit, in the MB (MiB) the limit is set in."""
-    def mb(n: int) -> str:
-        return f"{n / 2**20:.0f}" if n >= 10 * 2**20 else f"{n / 2**20:.2g}"
+    def mb(n: int, digits: int) -> str:
+        return f"{n / 2**20:.0f}" if n >= 10 * 2**20 and digits == 2 else f"{n / 2**20:.{digits}g}"
 
-    return f"file is {mb(size)} MB, over the {mb(max_bytes)} MB limit (--max-size)"
+    for digits in (2, 4, 6):  # enough digits that the file's size and the limit differ
+        if mb(size, digits) != mb(max_bytes, digits):
+            break
+    else:
+        return f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes (--max-size)"
+    return f"file is {mb(size, digits)} MB, over the {mb(max_bytes, digits)} MB limit (--max-size)"
 
 
 def input_size(path: Path, max_bytes: int) -> int:
