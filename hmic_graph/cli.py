@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +24,7 @@ from rich.table import Table
 
 from .ingest.text import DEFAULT_MAX_BYTES
 from .model import HmicError, Report
+from .workers import Terminated, sigterm_interrupts
 
 app = typer.Typer(
     name="hmic-graph",
@@ -80,13 +80,6 @@ def command(*args, **kwargs):
 
 # -- build -------------------------------------------------------------------------------
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM arrived: a KeyboardInterrupt, so the build cleans up as it does for Ctrl-C."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
 
 @command()
 def build(
@@ -108,20 +101,16 @@ def build(
         def progress(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=what)
 
-        # 'kill PID' stops the build as Ctrl-C does: by default SIGTERM ended it at once,
-        # leaving its temporary files (and, before workers watched their parent, its workers).
-        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
-            result = run_build(paths or None, out_dir, include_contacts=include_contacts,
-                               progress=progress, validate=validate,
-                               max_bytes=int(max_size * 2**20), incremental=incremental, horizon=horizon)
+            with sigterm_interrupts():  # 'kill PID' stops the build as Ctrl-C does
+                result = run_build(paths or None, out_dir, include_contacts=include_contacts,
+                                   progress=progress, validate=validate,
+                                   max_bytes=int(max_size * 2**20), incremental=incremental, horizon=horizon)
         except KeyboardInterrupt as exc:  # the build drops its temporary files before this arrives
             # Before the store's swap the previous graph.ttl and store stay; during validation
             # the new ones are in place: either way every file is whole.
             how, code = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
             raise fail(f"{out_dir}: {how}; nothing half-written was left", code=code) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous)
 
     for outcome in result.inputs:
         if outcome.status == "error":

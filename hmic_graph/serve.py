@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from .model import HmicError
 from .store import declared_datatypes, open_store, store_path, with_declared_datatype
+from .workers import sigterm_interrupts
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 30.0
@@ -109,29 +110,19 @@ def serve_forever(build_dir: Path, port: int, announce: Callable[[str], None] = 
         raise HmicError(f"{HOST}:{port}", "port already in use; pick another with --port") from None
     # 'kill PID' (SIGTERM) must stop the server too: by default it ends Python without
     # running the finally below, and the orphaned server kept the port.
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        proc = start_server(location, port)
-        try:  # from here on the server must go with us, however we stop
-            announce(f"SPARQL endpoint (read-only): {endpoint_url(port)}   (Ctrl-C to stop)")
-            proc.wait()
-        finally:
-            stop_server(proc)
-    except (KeyboardInterrupt, _Terminated):
-        return  # stopped as asked (start_server stops a server it was still waiting for)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        with sigterm_interrupts():
+            proc = start_server(location, port)
+            try:  # from here on the server must go with us, however we stop
+                announce(f"SPARQL endpoint (read-only): {endpoint_url(port)}   (Ctrl-C to stop)")
+                proc.wait()
+            finally:
+                stop_server(proc)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (start_server stops a server it waits for)
+        return
     # A Ctrl-C at the terminal reaches the server too (same process group): it ends by SIGINT.
     if proc.returncode not in (0, -signal.SIGTERM, -signal.SIGINT, None):
         raise HmicError(str(location), f"the Oxigraph server exited with code {proc.returncode}")
-
-
-class _Terminated(Exception):
-    """SIGTERM arrived: stop serving as Ctrl-C does."""
-
-
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
 
 
 # -- HTTP ---------------------------------------------------------------------------------
