@@ -274,3 +274,29 @@ def test_a_glyph_without_a_character_is_a_bullet_at_a_line_start_and_dropped_els
     assert line == "• The force, supported by the police authority, has decided" and is_item(line)
     assert unmapped_glyphs("a (cid:3)word") == "a word"
     assert unmapped_glyphs("no glyphs here (cid is a word)") == "no glyphs here (cid is a word)"
+
+
+@pytest.mark.parametrize("valign", ["BOTTOM", "TOP"])  # MIDDLE: see README
+def test_a_wrapped_table_cell_stays_in_its_cell(tmp_path: Path, valign: str) -> None:
+    """A glossary whose expansions wrap in a narrow column: the cell's other lines are rows of
+    their own, above the abbreviation (bottom-aligned) or below it (top-aligned). They were
+    read as lines apart: 'ACPO (TAM)' → 'allied matters)', 'ICIPD' → 'Programme'."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    from hmic_graph.ingest.pdf import read_pdf
+
+    entries = [("ACPO", "Association of Chief Police Officers"),
+               ("ACPO (TAM)", "Association of Chief Police Officers (terrorist and allied matters)"),
+               ("ICIPD", "Initial Crime Investigators' Development Programme"),
+               ("ICT", "information and communications technology")]
+    style = ParagraphStyle("cell", fontName="Helvetica", fontSize=10, leading=12.5)
+    table = Table([[Paragraph(a, style), Paragraph(e, style)] for a, e in entries], colWidths=[80, 190])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), valign)]))
+    body = [Paragraph("Glossary of the terms used in this report, one per row of the table below.", style),
+            table, Paragraph("The report ends here, after the glossary.", style)]
+    SimpleDocTemplate(str(tmp_path / "glossary.pdf"), pagesize=A4).build(body)
+    lines = [ln.text for ln in read_pdf(tmp_path / "glossary.pdf").lines if ln.text.strip()]
+    assert [tuple(t.split("\t")) for t in lines if "\t" in t] == entries
+    assert lines[0].startswith("Glossary of the terms") and lines[-1] == "The report ends here, after the glossary."

@@ -18,7 +18,7 @@ import re
 import statistics
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..model import Document, HmicError, Line
@@ -44,6 +44,7 @@ class _Row:
     bottom: float
     size: float  # text height, a stand-in for font size
     in_margin: bool
+    cells: tuple[tuple[float, str], ...] = ()  # a table row's cells: (left edge, text) each
 
 
 def _open_pages(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES):
@@ -166,14 +167,65 @@ def _page_rows(page, page_no: int) -> list[_Row]:
     for row in rows:
         row.sort(key=lambda b: b[2])
         size = statistics.median(b[1] - b[0] for b in row)
-        parts = [row[0][4]]
+        cells = [[row[0][2], row[0][4]]]
         for prev, cur in zip(row, row[1:]):
             # A gap wider than about a character's height separates table cells.
-            parts.append("\t" if cur[2] - prev[3] > 1.2 * size else " ")
-            parts.append(cur[4])
+            if cur[2] - prev[3] > 1.2 * size:
+                cells.append([cur[2], cur[4]])
+            else:
+                cells[-1][1] += " " + cur[4]
         top, bottom = min(b[0] for b in row), max(b[1] for b in row)
         in_margin = bottom < height * _MARGIN_BAND or top > height * (1 - _MARGIN_BAND)
-        out.append(_Row(page_no, "".join(parts), row[0][2], row[-1][3], top, bottom, size, in_margin))
+        out.append(_Row(page_no, "\t".join(text for _, text in cells), row[0][2], row[-1][3], top, bottom,
+                        size, in_margin, tuple((x, text) for x, text in cells) if len(cells) > 1 else ()))
+    return out
+
+
+def _join_wrapped_cells(rows: list[_Row], leading: float) -> list[_Row]:
+    """A table cell whose text wraps puts its other lines on rows of their own, starting at
+    the cell's left edge: above the row when cells are aligned to the bottom ('Association of
+    Chief Police Officers (terrorist and' over 'ACPO (TAM)<tab>allied matters)'), below it when
+    aligned to the top. Such a run of rows is joined into the cell of the table row it is
+    nearer to (the rows of a table are further apart than the lines of one cell)."""
+    step = leading + max(2.0, 0.15 * leading)
+
+    def column(table: _Row | None, x0: float, distance: float) -> int | None:
+        if table is None or not table.cells or table.in_margin or distance > step:
+            return None
+        return next((k for k, (x, _) in enumerate(table.cells) if k and abs(x - x0) <= 2.0), None)
+
+    def joined(table: _Row, k: int, text: str, before: bool) -> _Row:
+        cells = [list(c) for c in table.cells]
+        cells[k][1] = f"{text} {cells[k][1]}" if before else f"{cells[k][1]} {text}"
+        return replace(table, text="\t".join(t for _, t in cells), cells=tuple((x, t) for x, t in cells))
+
+    rows = list(rows)
+    out: list[_Row] = []
+    i = 0
+    while i < len(rows):
+        first = rows[i]
+        if first.cells or first.in_margin:
+            out.append(first)
+            i += 1
+            continue
+        j = i  # a run of one-cell rows at one left edge, line after line
+        while (j + 1 < len(rows) and not rows[j + 1].cells and not rows[j + 1].in_margin
+               and rows[j + 1].page == first.page and abs(rows[j + 1].x0 - first.x0) <= 2.0
+               and 0 < rows[j + 1].bottom - rows[j].bottom <= step):
+            j += 1
+        run, text = rows[i:j + 1], " ".join(r.text for r in rows[i:j + 1])
+        above = out[-1] if out and out[-1].page == first.page else None
+        below = rows[j + 1] if j + 1 < len(rows) and rows[j + 1].page == first.page else None
+        up = first.bottom - above.bottom if above is not None else float("inf")
+        down = below.bottom - run[-1].bottom if below is not None else float("inf")
+        k_up, k_down = column(above, first.x0, up), column(below, first.x0, down)
+        if k_up is not None and (k_down is None or up <= down):
+            out[-1] = joined(above, k_up, text, before=False)  # type: ignore[arg-type]
+        elif k_down is not None:
+            rows[j + 1] = joined(below, k_down, text, before=True)  # type: ignore[arg-type]
+        else:
+            out.extend(run)
+        i = j + 1
     return out
 
 
@@ -223,6 +275,7 @@ def lines_from_pages(pages) -> list[Line]:
         rows.extend(_page_rows(page, page_no))
     repeated = _furniture_keys(rows, len(pages))
     leading = _leading(rows)
+    rows = _join_wrapped_cells(rows, leading)
     # The right edge of the text column: a high percentile, so one overlong URL or a wide
     # table does not move it.
     body_right = sorted(r.x1 for r in rows if not r.in_margin)
